@@ -1,0 +1,224 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from auditlog.registry import auditlog
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from twohats.lib.records import (
+    TIME_ZONE_CHOICES,
+    Archivable,
+    TimeStamped,
+    Versioned,
+    validate_time_zone,
+)
+
+if TYPE_CHECKING:
+    from twohats.people.models import User
+
+
+class Industry(models.TextChoices):
+    AEROSPACE = "aerospace", "Aerospace"
+    DEFENCE = "defence", "Defence"
+    AUTOMOTIVE = "automotive", "Automotive"
+    BANKING = "banking", "Banking"
+    INSURANCE = "insurance", "Insurance"
+    ENERGY = "energy", "Energy & utilities"
+    TELECOM = "telecom", "Telecommunications"
+    HEALTHCARE = "healthcare", "Healthcare & life sciences"
+    PUBLIC = "public", "Public sector"
+    RETAIL = "retail", "Retail & consumer"
+    MANUFACTURING = "manufacturing", "Manufacturing"
+    TRANSPORT = "transport", "Transport & logistics"
+    TECHNOLOGY = "technology", "Technology & media"
+
+
+class Tier(models.TextChoices):
+    STRATEGIC = "strategic", "Strategic"
+    KEY = "key", "Key"
+    STANDARD = "standard", "Standard"
+
+
+class ClientStatus(models.TextChoices):
+    PROSPECT = "prospect", "Prospect"
+    ACTIVE = "active", "Active"
+    DORMANT = "dormant", "Dormant"
+    FORMER = "former", "Former"
+
+
+class ClientQuerySet(models.QuerySet["Client"]):
+    def visible_to(self, user: User) -> ClientQuerySet:
+        """The one access rule for clients; every page, export and endpoint reads through it."""
+        if user.sees_everything:
+            return self.all()
+        from twohats.projects.models import Project
+
+        q = Q(account_lead=user) | Q(pk__in=Project.objects.worked_on_by(user).values("client_id"))
+        if user.is_director:
+            q |= Q(account_lead__practice__lead=user) | Q(
+                pk__in=Project.objects.filter(manager__practice__lead=user).values("client_id")
+            )
+        return self.filter(q)
+
+    def editable_by(self, user: User) -> ClientQuerySet:
+        if user.is_read_only:
+            return self.none()
+        if user.is_admin:
+            return self.all()
+        if user.is_director:
+            return self.visible_to(user)
+        return self.filter(account_lead=user)
+
+    def workable_by(self, user: User) -> ClientQuerySet:
+        """Clients whose records (contacts, opportunities) the user may change: editors of the
+        client and the managers of its projects."""
+        if user.is_read_only:
+            return self.none()
+        from twohats.projects.models import Project
+
+        return self.filter(
+            Q(pk__in=self.editable_by(user).values("pk"))
+            | Q(pk__in=Project.objects.filter(manager=user).values("client_id"))
+        )
+
+    def active(self) -> ClientQuerySet:
+        return self.filter(archived_at__isnull=True)
+
+
+class Client(TimeStamped, Versioned, Archivable):
+    name = models.CharField(max_length=200)
+    industry = models.CharField(max_length=32, choices=Industry.choices)
+    tier = models.CharField(max_length=16, choices=Tier.choices, default=Tier.STANDARD)
+    status = models.CharField(
+        max_length=16, choices=ClientStatus.choices, default=ClientStatus.ACTIVE
+    )
+    account_lead = models.ForeignKey(
+        "people.User", on_delete=models.PROTECT, related_name="led_clients"
+    )
+    time_zone = models.CharField(
+        max_length=64, choices=TIME_ZONE_CHOICES, default="UTC", validators=[validate_time_zone]
+    )
+    primary_contact = models.ForeignKey(
+        "clients.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="primary representative",
+    )
+    city = models.CharField(max_length=120, blank=True)
+    country = models.CharField(max_length=120, blank=True)
+    website = models.URLField(blank=True)
+    notes = models.TextField(blank=True)
+
+    objects = ClientQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [
+            models.Index(fields=["name", "id"]),
+            models.Index(fields=["account_lead", "name"]),
+            models.Index(fields=["industry"]),
+            models.Index(fields=["tier"]),
+            models.Index(fields=["status"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Stance(models.TextChoices):
+    CHAMPION = "champion", "Champion"
+    SUPPORTER = "supporter", "Supporter"
+    NEUTRAL = "neutral", "Neutral"
+    SKEPTIC = "skeptic", "Skeptic"
+    BLOCKER = "blocker", "Blocker"
+
+
+# On the 1–5 scales, 4 and 5 count as high power or high interest (Mendelow's grid).
+HIGH = 4
+
+QUADRANTS = {
+    (True, True): "Manage closely",
+    (True, False): "Keep satisfied",
+    (False, True): "Keep informed",
+    (False, False): "Monitor",
+}
+
+
+class ContactQuerySet(models.QuerySet["Contact"]):
+    def visible_to(self, user: User) -> ContactQuerySet:
+        if user.sees_everything:
+            return self.all()
+        return self.filter(client__in=Client.objects.visible_to(user).values("pk"))
+
+    def editable_by(self, user: User) -> ContactQuerySet:
+        if user.is_admin:
+            return self.all()
+        return self.filter(client__in=Client.objects.workable_by(user).values("pk"))
+
+    def active(self) -> ContactQuerySet:
+        return self.filter(archived_at__isnull=True)
+
+
+scale_1_to_5 = [MinValueValidator(1), MaxValueValidator(5)]
+
+
+class Contact(TimeStamped, Versioned, Archivable):
+    """A person at a client, seen as a stakeholder."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="contacts")
+    first_name = models.CharField(max_length=80)
+    last_name = models.CharField(max_length=80)
+    title = models.CharField(max_length=160, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    power = models.PositiveSmallIntegerField(default=3, validators=scale_1_to_5)
+    interest = models.PositiveSmallIntegerField(default=3, validators=scale_1_to_5)
+    stance = models.CharField(max_length=16, choices=Stance.choices, default=Stance.NEUTRAL)
+    reports_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
+    left_on = models.DateField(
+        null=True, blank=True, help_text="The day the contact left the client, if they have."
+    )
+    notes = models.TextField(blank=True)
+
+    objects = ContactQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        indexes = [
+            models.Index(fields=["client", "last_name"]),
+            models.Index(fields=["last_name", "first_name"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(power__gte=1, power__lte=5), name="power_1_to_5"),
+            models.CheckConstraint(
+                condition=Q(interest__gte=1, interest__lte=5), name="interest_1_to_5"
+            ),
+            models.CheckConstraint(
+                condition=~Q(reports_to=models.F("pk")), name="contact_not_own_manager"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_active(self) -> bool:
+        return self.left_on is None
+
+    @property
+    def quadrant(self) -> str:
+        return QUADRANTS[(self.power >= HIGH, self.interest >= HIGH)]
+
+
+auditlog.register(Client, exclude_fields=["updated_at", "version"])
+auditlog.register(Contact, exclude_fields=["updated_at", "version"])
