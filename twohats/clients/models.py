@@ -3,9 +3,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from auditlog.registry import auditlog
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from twohats.lib.records import (
     TIME_ZONE_CHOICES,
@@ -128,6 +130,14 @@ class Client(TimeStamped, Versioned, Archivable):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        if self.primary_contact_id is not None and (
+            self.pk is None or self.primary_contact.client_id != self.pk
+        ):
+            raise ValidationError(
+                {"primary_contact": "The primary representative must be a contact of this client."}
+            )
+
 
 class Stance(models.TextChoices):
     CHAMPION = "champion", "Champion"
@@ -206,6 +216,35 @@ class Contact(TimeStamped, Versioned, Archivable):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.reports_to_id is not None:
+            boss = self.reports_to
+            if self.pk is not None and boss.pk == self.pk:
+                errors["reports_to"] = "A contact cannot report to themselves."
+            elif boss.client_id != self.client_id:
+                errors["reports_to"] = "A contact can only report to someone at the same client."
+            elif self.pk is not None and self.pk in self.chain_above(boss):
+                errors["reports_to"] = (
+                    f"{boss.name} already reports (directly or not) to {self.name}: "
+                    "that would make a loop."
+                )
+        if self.left_on is not None and self.left_on > timezone.localdate():
+            errors["left_on"] = "The date a contact left cannot be in the future."
+        if errors:
+            raise ValidationError(errors)
+
+    @staticmethod
+    def chain_above(contact: Contact) -> set[int]:
+        """The ids of a contact and everyone they report to, up the chain (one query a level)."""
+        seen: set[int] = set()
+        current_id: int | None = contact.pk
+        while current_id is not None and current_id not in seen:
+            seen.add(current_id)
+            above = Contact.objects.filter(pk=current_id).values_list("reports_to_id", flat=True)
+            current_id = above.first()
+        return seen
 
     @property
     def name(self) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from auditlog.registry import auditlog
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -99,6 +100,23 @@ class Opportunity(TimeStamped, Versioned):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.project_id is not None and self.project.client_id != self.client_id:
+            errors["project"] = "The project must be one of this client's projects."
+        if self.stage in CLOSED_STAGES and self.closed_on is None:
+            errors["closed_on"] = "Give the date the opportunity was won or lost."
+        if self.stage not in CLOSED_STAGES and self.closed_on is not None:
+            errors["closed_on"] = "Only a won or lost opportunity has a close date."
+        if self.stage == Stage.WON and self.probability != 100:
+            errors["probability"] = "A won opportunity has a probability of 100 %."
+        if self.stage == Stage.LOST and self.probability != 0:
+            errors["probability"] = "A lost opportunity has a probability of 0 %."
+        if self.expected_close and self.identified_on and self.expected_close < self.identified_on:
+            errors["expected_close"] = "The expected close cannot be before it was identified."
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def is_open(self) -> bool:

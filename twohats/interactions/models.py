@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from auditlog.registry import auditlog
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -140,6 +141,17 @@ class Interaction(TimeStamped, Versioned):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.occurred_at:%Y-%m-%d}"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.project_id is not None and self.project.client_id != self.client_id:
+            errors["project"] = "The project must be one of this client's projects."
+        if self.next_step_due and not self.next_step:
+            errors["next_step"] = "Say what the next step is, or leave its due date empty."
+        if self.next_step_owner_id and not self.next_step:
+            errors["next_step"] = "Say what the next step is, or leave its owner empty."
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def roles(self) -> list[str]:

@@ -5,6 +5,7 @@ import secrets
 
 from auditlog.registry import auditlog
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -173,6 +174,12 @@ class WorkdayLocation(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.date}: {self.get_kind_display()}"
+
+    def clean(self) -> None:
+        if self.kind == self.Kind.CLIENT_SITE and self.client_id is None:
+            raise ValidationError({"client": "Say which client's site."})
+        if self.kind != self.Kind.CLIENT_SITE and self.client_id is not None:
+            raise ValidationError({"client": "Only a client-site day names a client."})
 
 
 auditlog.register(WorkdayLocation, exclude_fields=["updated_at"])

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from auditlog.registry import auditlog
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -105,6 +106,10 @@ class Project(TimeStamped, Versioned, Archivable):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": "The end date must not be before the start date."})
 
 
 class ProjectMember(models.Model):

@@ -1,0 +1,86 @@
+"""Shared mechanics of the services that write records.
+
+Every write runs inside one transaction, names its actor for the history (auditlog), validates
+the whole record (model `clean` and field validators) before saving, and, where two people can
+edit the same record, refuses a save made from a stale copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar
+
+from auditlog.context import set_actor
+from django.db import models, transaction
+from django.utils import timezone
+
+from twohats.people.models import User
+
+M = TypeVar("M", bound=models.Model)
+
+
+class StaleRecordError(Exception):
+    """The record changed since the editor read it."""
+
+    def __init__(self, instance: models.Model) -> None:
+        name = instance._meta.verbose_name
+        super().__init__(
+            f"This {name} was changed by someone else since you opened it. "
+            "Reload the page to see their changes, then make yours again."
+        )
+
+
+def record_create(
+    model: type[M],
+    *,
+    actor: User,
+    fields: Mapping[str, Any],
+    m2m: Mapping[str, Iterable[Any]] | None = None,
+) -> M:
+    with set_actor(actor), transaction.atomic():
+        instance = model(**fields)
+        instance.full_clean()
+        instance.save()
+        for name, values in (m2m or {}).items():
+            getattr(instance, name).set(list(values))
+        return instance
+
+
+def record_update(
+    instance: M,
+    *,
+    actor: User,
+    fields: Mapping[str, Any],
+    m2m: Mapping[str, Iterable[Any]] | None = None,
+    expected_version: int | None = None,
+) -> M:
+    """Apply `fields` to the current row, locked, after checking the editor's version."""
+    model = type(instance)
+    with set_actor(actor), transaction.atomic():
+        current = model._default_manager.select_for_update().get(pk=instance.pk)
+        version = getattr(current, "version", None)
+        if expected_version is not None and version is not None and version != expected_version:
+            raise StaleRecordError(current)
+        for name, value in fields.items():
+            setattr(current, name, value)
+        if version is not None:
+            current.version = version + 1  # type: ignore[attr-defined]
+        current.full_clean()
+        current.save()
+        for name, values in (m2m or {}).items():
+            getattr(current, name).set(list(values))
+        return current
+
+
+def record_set_archived(instance: M, *, actor: User, archived: bool) -> M:
+    with set_actor(actor), transaction.atomic():
+        current = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+        current.archived_at = timezone.now() if archived else None  # type: ignore[attr-defined]
+        current.version += 1  # type: ignore[attr-defined]
+        current.save(update_fields=["archived_at", "version", "updated_at"])
+        return current
+
+
+def record_delete(instance: models.Model, *, actor: User) -> None:
+    with set_actor(actor), transaction.atomic():
+        instance.delete()
