@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "django_filters",
     "django_htmx",
     "axes",
@@ -224,3 +225,6 @@ LOGGING = {
 if TESTING:
     # Password hashing is deliberately slow; tests make many users.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+FORM_RENDERER = "twohats.forms.BootstrapRenderer"
+FORMS_URLFIELD_ASSUME_HTTPS = True

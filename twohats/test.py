@@ -197,3 +197,20 @@ def make_cast() -> Cast:
         opportunity=opportunity,
         other_client=other_client,
     )
+
+
+def count_queries(fn: Any) -> int:
+    """How many SQL queries calling fn() runs."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as context:
+        fn()
+    return len(context.captured_queries)
+
+
+def read(response: Any) -> bytes:
+    """The body of a response, streamed or not."""
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return bytes(response.content)

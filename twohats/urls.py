@@ -7,9 +7,11 @@ urlpatterns = [
     path("", include("twohats.dashboards.urls")),
     path("accounts/", include("twohats.people.urls")),
     path("clients/", include("twohats.clients.urls")),
+    path("contacts/", include("twohats.clients.contact_urls")),
     path("projects/", include("twohats.projects.urls")),
     path("interactions/", include("twohats.interactions.urls")),
     path("opportunities/", include("twohats.growth.urls")),
+    path("workdays/", include("twohats.people.workday_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from twohats.lib.records import (
@@ -127,6 +128,9 @@ class Client(TimeStamped, Versioned, Archivable):
             models.Index(fields=["status"]),
         ]
 
+    def get_absolute_url(self) -> str:
+        return reverse("clients:detail", args=[self.pk])
+
     def __str__(self) -> str:
         return self.name
 
@@ -213,6 +217,9 @@ class Contact(TimeStamped, Versioned, Archivable):
                 condition=~Q(reports_to=models.F("pk")), name="contact_not_own_manager"
             ),
         ]
+
+    def get_absolute_url(self) -> str:
+        return reverse("contacts:detail", args=[self.pk])
 
     def __str__(self) -> str:
         return self.name

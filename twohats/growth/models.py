@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 
 from twohats.lib.records import TimeStamped, Versioned
 
@@ -97,6 +98,9 @@ class Opportunity(TimeStamped, Versioned):
                 name="only_closed_have_close_date",
             ),
         ]
+
+    def get_absolute_url(self) -> str:
+        return reverse("growth:detail", args=[self.pk])
 
     def __str__(self) -> str:
         return self.title

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 
 from twohats.lib.records import TimeStamped, Versioned
 
@@ -138,6 +139,9 @@ class Interaction(TimeStamped, Versioned):
                 condition=Q(sentiment__gte=-2, sentiment__lte=2), name="sentiment_minus2_to_2"
             ),
         ]
+
+    def get_absolute_url(self) -> str:
+        return reverse("interactions:detail", args=[self.pk])
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.occurred_at:%Y-%m-%d}"

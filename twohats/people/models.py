@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 
 from twohats.lib.records import TIME_ZONE_CHOICES, TimeStamped, validate_time_zone
 
@@ -171,6 +172,9 @@ class WorkdayLocation(TimeStamped):
             ),
         ]
         indexes = [models.Index(fields=["client", "date"])]
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('workdays:list')}?user={self.user_id}"
 
     def __str__(self) -> str:
         return f"{self.date}: {self.get_kind_display()}"

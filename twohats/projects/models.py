@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 
 from twohats.lib.records import Archivable, TimeStamped, Versioned
 
@@ -103,6 +104,9 @@ class Project(TimeStamped, Versioned, Archivable):
             ),
             models.CheckConstraint(condition=Q(budget__gte=0), name="project_budget_not_negative"),
         ]
+
+    def get_absolute_url(self) -> str:
+        return reverse("projects:detail", args=[self.pk])
 
     def __str__(self) -> str:
         return self.name

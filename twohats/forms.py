@@ -1,0 +1,87 @@
+"""Bootstrap 5 rendering for every form, and the optimistic-version field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.forms.renderers import TemplatesSetting
+
+
+class BootstrapRenderer(TemplatesSetting):
+    form_template_name = "forms/form.html"
+    field_template_name = "forms/field.html"
+
+
+class BootstrapMixin:
+    """Give widgets Bootstrap's classes and mark invalid fields for styles and screen readers."""
+
+    fields: dict[str, forms.Field]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(
+                widget, forms.CheckboxSelectMultiple | forms.RadioSelect | forms.CheckboxInput
+            ):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select | forms.SelectMultiple):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def full_clean(self) -> None:
+        super().full_clean()  # type: ignore[misc]
+        for name in self.errors:  # type: ignore[attr-defined]
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+
+
+class Form(BootstrapMixin, forms.Form):
+    pass
+
+
+class ModelForm(BootstrapMixin, forms.ModelForm):
+    pass
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class VersionedModelForm(ModelForm):
+    """Carries the version the editor read; the service refuses a save from a stale copy."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["version"].initial = self.instance.version
+
+    @property
+    def expected_version(self) -> int | None:
+        value = self.cleaned_data.get("version")
+        return int(value) if value is not None else None
+
+    def model_fields(self) -> dict[str, Any]:
+        """Cleaned values of the model's own (non-M2M) fields, for a service call."""
+        names = [
+            f.name
+            for f in self._meta.model._meta.get_fields()
+            if getattr(f, "concrete", False) and not f.many_to_many and f.name != "version"
+        ]
+        return {name: self.cleaned_data[name] for name in names if name in self.cleaned_data}

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+
+from twohats.clients.models import Client, Contact
+from twohats.forms import DateInput, DateTimeInput, VersionedModelForm
+from twohats.interactions.models import ROLE_NAMES, ROLES, SENTIMENT_LABELS, Interaction
+from twohats.people.models import User
+from twohats.projects.models import Project
+
+
+class InteractionForm(VersionedModelForm):
+    roles = forms.MultipleChoiceField(
+        choices=[(name, label) for name, label, _ in ROLES],
+        widget=forms.CheckboxSelectMultiple,
+        label="Roles it served",
+        error_messages={"required": "Pick at least one role the interaction served."},
+    )
+
+    class Meta:
+        model = Interaction
+        fields = [
+            "kind",
+            "channel",
+            "location",
+            "project",
+            "occurred_at",
+            "duration_minutes",
+            "contacts",
+            "staff",
+            "sentiment",
+            "summary",
+            "next_step",
+            "next_step_due",
+            "next_step_owner",
+        ]
+        labels = {
+            "occurred_at": "When",
+            "duration_minutes": "Minutes",
+            "contacts": "Client people",
+            "staff": "Our people",
+            "next_step_owner": "Owner",
+            "next_step_due": "Due",
+        }
+        widgets = {
+            "occurred_at": DateTimeInput(),
+            "next_step_due": DateInput(),
+            "summary": forms.Textarea(attrs={"rows": 2, "maxlength": 5000}),
+            "contacts": forms.SelectMultiple(attrs={"size": 5}),
+            "staff": forms.SelectMultiple(attrs={"size": 5}),
+            "sentiment": forms.Select(choices=sorted(SENTIMENT_LABELS.items())),
+        }
+        help_texts = {"channel": "“In person” counts as face to face."}
+
+    def __init__(self, *args: Any, client: Client, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.client = client
+        self.instance.client = client
+        self.fields["project"].queryset = Project.objects.filter(client=client).order_by("name")
+        current = Q(archived_at__isnull=True)
+        if self.instance.pk is not None:
+            # Keep contacts already on the record even if they have since been archived.
+            current |= Q(pk__in=self.instance.contacts.values("pk"))
+        self.fields["contacts"].queryset = Contact.objects.filter(current, client=client)
+        staff = User.objects.filter(is_active=True).exclude(role="executive")
+        self.fields["staff"].queryset = staff
+        self.fields["next_step_owner"].queryset = staff
+        if self.instance.pk is None:
+            self.initial.setdefault(
+                "occurred_at", timezone.localtime().replace(second=0, microsecond=0)
+            )
+            self.initial.setdefault("staff", [user.pk])
+            self.initial.setdefault("roles", ["implementer"])
+            self.initial.setdefault("sentiment", 0)
+        else:
+            self.initial["roles"] = self.instance.roles
+            self.initial["occurred_at"] = timezone.localtime(self.instance.occurred_at)
+
+    def model_fields(self) -> dict[str, Any]:
+        fields = super().model_fields()
+        chosen = set(self.cleaned_data.get("roles", []))
+        fields |= {f"role_{name}": name in chosen for name in ROLE_NAMES}
+        return fields

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from twohats.forms import DateInput, VersionedModelForm
+from twohats.people.models import Role, User
+from twohats.projects.models import Project
+
+
+class ProjectForm(VersionedModelForm):
+    class Meta:
+        model = Project
+        fields = [
+            "name",
+            "code",
+            "manager",
+            "team",
+            "status",
+            "contract_type",
+            "budget",
+            "start_date",
+            "end_date",
+            "description",
+        ]
+        widgets = {
+            "start_date": DateInput(),
+            "end_date": DateInput(),
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "team": forms.SelectMultiple(attrs={"size": 6}),
+        }
+        help_texts = {"team": "Staff on the project besides its manager."}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        staff = User.objects.filter(is_active=True).exclude(role=Role.EXECUTIVE)
+        self.fields["manager"].queryset = staff.filter(role__in=[Role.PM, Role.DIRECTOR])
+        self.fields["team"].queryset = staff
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        manager, team = data.get("manager"), data.get("team")
+        if manager is not None and team is not None:
+            data["team"] = [member for member in team if member != manager]
+        return data
