@@ -73,6 +73,7 @@ class InteractionForm(VersionedModelForm):
             self.initial.setdefault(
                 "occurred_at", timezone.localtime().replace(second=0, microsecond=0)
             )
+            self.initial.setdefault("kind", "meeting")
             self.initial.setdefault("staff", [user.pk])
             self.initial.setdefault("roles", ["implementer"])
             self.initial.setdefault("sentiment", 0)
