@@ -55,7 +55,7 @@ def record_update(
     expected_version: int | None = None,
 ) -> M:
     """Apply `fields` to the current row, locked, after checking the editor's version."""
-    model = type(instance)
+    model = instance._meta.model
     with set_actor(actor), transaction.atomic():
         current = model._default_manager.select_for_update().get(pk=instance.pk)
         version = getattr(current, "version", None)
@@ -74,7 +74,7 @@ def record_update(
 
 def record_set_archived(instance: M, *, actor: User, archived: bool) -> M:
     with set_actor(actor), transaction.atomic():
-        current = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+        current = instance._meta.model._default_manager.select_for_update().get(pk=instance.pk)
         current.archived_at = timezone.now() if archived else None  # type: ignore[attr-defined]
         current.version += 1  # type: ignore[attr-defined]
         current.save(update_fields=["archived_at", "version", "updated_at"])
