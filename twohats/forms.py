@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.forms.renderers import TemplatesSetting
 
 
@@ -38,6 +39,13 @@ class BootstrapMixin:
             if name in self.fields:
                 widget = self.fields[name].widget
                 widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+
+
+def limit_choices(form: forms.BaseForm, name: str, queryset: QuerySet[Any]) -> None:
+    """Restrict a model choice field to what the user may pick."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    field.queryset = queryset
 
 
 class Form(BootstrapMixin, forms.Form):

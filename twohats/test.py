@@ -24,14 +24,14 @@ from twohats.projects.models import Project, ProjectMember
 PASSWORD = "correct horse battery staple"
 
 
-class PracticeFactory(factory.django.DjangoModelFactory):
+class PracticeFactory(factory.django.DjangoModelFactory[Practice]):
     class Meta:
         model = Practice
 
     name = factory.Sequence(lambda n: f"Practice {n}")
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -45,7 +45,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password(PASSWORD)
 
 
-class ClientFactory(factory.django.DjangoModelFactory):
+class ClientFactory(factory.django.DjangoModelFactory[Client]):
     class Meta:
         model = Client
 
@@ -57,7 +57,7 @@ class ClientFactory(factory.django.DjangoModelFactory):
     time_zone = "Europe/Paris"
 
 
-class ContactFactory(factory.django.DjangoModelFactory):
+class ContactFactory(factory.django.DjangoModelFactory[Contact]):
     class Meta:
         model = Contact
 
@@ -70,7 +70,7 @@ class ContactFactory(factory.django.DjangoModelFactory):
     stance = "supporter"
 
 
-class ProjectFactory(factory.django.DjangoModelFactory):
+class ProjectFactory(factory.django.DjangoModelFactory[Project]):
     class Meta:
         model = Project
         skip_postgeneration_save = True
@@ -83,14 +83,14 @@ class ProjectFactory(factory.django.DjangoModelFactory):
     end_date = dt.date(2026, 12, 18)
 
     @factory.post_generation
-    def members(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+    def members(obj: Project, create: bool, extracted: Any, **kwargs: Any) -> None:
         if create and extracted:
             ProjectMember.objects.bulk_create(
-                ProjectMember(project=self, user=user) for user in extracted
+                ProjectMember(project=obj, user=user) for user in extracted
             )
 
 
-class InteractionFactory(factory.django.DjangoModelFactory):
+class InteractionFactory(factory.django.DjangoModelFactory[Interaction]):
     class Meta:
         model = Interaction
 
@@ -106,7 +106,7 @@ class InteractionFactory(factory.django.DjangoModelFactory):
     logged_by = factory.SelfAttribute("client.account_lead")
 
 
-class OpportunityFactory(factory.django.DjangoModelFactory):
+class OpportunityFactory(factory.django.DjangoModelFactory[Opportunity]):
     class Meta:
         model = Opportunity
 
@@ -120,7 +120,7 @@ class OpportunityFactory(factory.django.DjangoModelFactory):
     expected_close = dt.date(2026, 12, 1)
 
 
-class WorkdayLocationFactory(factory.django.DjangoModelFactory):
+class WorkdayLocationFactory(factory.django.DjangoModelFactory[WorkdayLocation]):
     class Meta:
         model = WorkdayLocation
 
@@ -162,24 +162,26 @@ class Cast:
 
 
 def make_cast() -> Cast:
-    director = UserFactory(username="director", role=Role.DIRECTOR)
-    other_director = UserFactory(username="otherdirector", role=Role.DIRECTOR)
-    practice = PracticeFactory(name="Aerospace delivery", lead=director)
-    other_practice = PracticeFactory(name="Banking delivery", lead=other_director)
-    owner = UserFactory(username="owner", practice=practice)
-    teammate = UserFactory(username="teammate", practice=practice)
-    outsider = UserFactory(username="outsider", practice=other_practice)
-    executive = UserFactory(username="executive", role=Role.EXECUTIVE)
-    admin = UserFactory(username="admin", role=Role.ADMIN, is_staff=True, is_superuser=True)
-    client = ClientFactory(name="Aerolux", account_lead=owner)
-    contact = ContactFactory(client=client, first_name="Marie", last_name="Curie")
-    project = ProjectFactory(
+    director = UserFactory.create(username="director", role=Role.DIRECTOR)
+    other_director = UserFactory.create(username="otherdirector", role=Role.DIRECTOR)
+    practice = PracticeFactory.create(name="Aerospace delivery", lead=director)
+    other_practice = PracticeFactory.create(name="Banking delivery", lead=other_director)
+    owner = UserFactory.create(username="owner", practice=practice)
+    teammate = UserFactory.create(username="teammate", practice=practice)
+    outsider = UserFactory.create(username="outsider", practice=other_practice)
+    executive = UserFactory.create(username="executive", role=Role.EXECUTIVE)
+    admin = UserFactory.create(username="admin", role=Role.ADMIN, is_staff=True, is_superuser=True)
+    client = ClientFactory.create(name="Aerolux", account_lead=owner)
+    contact = ContactFactory.create(client=client, first_name="Marie", last_name="Curie")
+    project = ProjectFactory.create(
         client=client, manager=owner, name="Cabin software", members=[teammate]
     )
-    interaction = InteractionFactory(client=client, project=project, logged_by=owner)
+    interaction = InteractionFactory.create(client=client, project=project, logged_by=owner)
     interaction.contacts.add(contact)
-    opportunity = OpportunityFactory(client=client, identified_by=owner)
-    other_client = ClientFactory(name="Banque Zed", account_lead=outsider, industry="banking")
+    opportunity = OpportunityFactory.create(client=client, identified_by=owner)
+    other_client = ClientFactory.create(
+        name="Banque Zed", account_lead=outsider, industry="banking"
+    )
     return Cast(
         practice=practice,
         other_practice=other_practice,

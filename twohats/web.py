@@ -13,9 +13,11 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.core.paginator import Page, Paginator
 from django.db import models
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from twohats.clients.models import Client
 from twohats.people.models import User
 from twohats.writes import StaleRecordError, record_delete, record_set_archived
 
@@ -61,7 +63,9 @@ def require_writer(request: HttpRequest) -> User:
 Column = tuple[str, Callable[[Any], Any]]
 
 
-def csv_response(rows: Iterable[Any], columns: Sequence[Column], filename: str) -> HttpResponse:
+def csv_response(
+    rows: Iterable[Any], columns: Sequence[Column], filename: str
+) -> StreamingHttpResponse:
     """Stream a CSV of `rows` (a queryset is read in chunks, never all at once)."""
 
     class Echo:
@@ -114,7 +118,7 @@ def list_page(
     columns: Sequence[Column],
     filename: str,
     context: dict[str, Any] | None = None,
-) -> HttpResponse:
+) -> HttpResponseBase:
     """A filtered list: the HTML page, or the same rows as CSV with ?format=csv."""
     # An invalid filter shows its error and no rows, never everything.
     rows = filterset.qs if filterset.is_valid() else filterset.queryset.none()
@@ -183,7 +187,7 @@ def archive_toggle(request: HttpRequest, model: type[models.Model], pk: int) -> 
     obj = get_editable(model, request, pk)
     archive = request.POST.get("archive", "1") == "1"
     record_set_archived(obj, actor=user_of(request), archived=archive)
-    name = model._meta.verbose_name.capitalize()
+    name = str(model._meta.verbose_name).capitalize()
     messages.success(request, f"{name} {'archived' if archive else 'restored'}.")
     return redirect(obj.get_absolute_url())  # type: ignore[attr-defined]
 
@@ -207,3 +211,19 @@ def confirm_delete(
         return redirect(done_url)
     context = {"object": obj, "what": what, "consequence": consequence, "cancel_url": cancel_url}
     return render(request, "confirm_delete.html", context)
+
+
+def client_param(request: HttpRequest, *, rights: str, refusal: str) -> Client:
+    """The client a new record is for, named by ?client= or the posted `client`.
+
+    404 if the user may not see it; 403 unless the user has `rights` on it: "edit" (account
+    lead, director, admin) or "work" (also the managers of its projects)."""
+    user = user_of(request)
+    raw = str(request.GET.get("client") or request.POST.get("client") or "")
+    client = get_object_or_404(Client.objects.visible_to(user), pk=int(raw) if raw.isdigit() else 0)
+    allowed = (
+        Client.objects.editable_by(user) if rights == "edit" else Client.objects.workable_by(user)
+    )
+    if not allowed.filter(pk=client.pk).exists():
+        raise PermissionDenied(refusal)
+    return client

@@ -8,7 +8,7 @@ edit the same record, refuses a save made from a stale copy.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from auditlog.context import set_actor
 from django.db import models, transaction
@@ -69,7 +69,7 @@ def record_update(
         current.save()
         for name, values in (m2m or {}).items():
             getattr(current, name).set(list(values))
-        return current
+        return cast(M, current)
 
 
 def record_set_archived(instance: M, *, actor: User, archived: bool) -> M:
@@ -78,7 +78,7 @@ def record_set_archived(instance: M, *, actor: User, archived: bool) -> M:
         current.archived_at = timezone.now() if archived else None  # type: ignore[attr-defined]
         current.version += 1  # type: ignore[attr-defined]
         current.save(update_fields=["archived_at", "version", "updated_at"])
-        return current
+        return cast(M, current)
 
 
 def record_delete(instance: models.Model, *, actor: User) -> None:

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 
 from twohats.clients.models import Client, Contact
-from twohats.forms import DateInput, VersionedModelForm
+from twohats.forms import DateInput, VersionedModelForm, limit_choices
 from twohats.people.models import Role, User
 
 
@@ -33,15 +33,16 @@ class ClientForm(VersionedModelForm):
         if creator is not None and creator.role == Role.PM:
             # A project manager creates the accounts they lead; a director or admin assigns.
             leads = leads.filter(pk=creator.pk)
-        self.fields["account_lead"].queryset = leads
-        contacts = self.fields["primary_contact"]
+        limit_choices(self, "account_lead", leads)
         if self.instance.pk is None:
+            # A new client has no contacts yet; the representative is named afterwards.
             del self.fields["primary_contact"]
         else:
-            contacts.queryset = Contact.objects.filter(
+            current = Contact.objects.filter(
                 client=self.instance, archived_at__isnull=True, left_on__isnull=True
             )
-            contacts.help_text = "The client's main representative to the firm."
+            limit_choices(self, "primary_contact", current)
+            self.fields["primary_contact"].help_text = "The client's main representative."
 
 
 class ContactForm(VersionedModelForm):
@@ -78,4 +79,4 @@ class ContactForm(VersionedModelForm):
         others = Contact.objects.filter(client=client, archived_at__isnull=True)
         if self.instance.pk is not None:
             others = others.exclude(pk=self.instance.pk)
-        self.fields["reports_to"].queryset = others
+        limit_choices(self, "reports_to", others)

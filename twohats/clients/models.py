@@ -135,7 +135,7 @@ class Client(TimeStamped, Versioned, Archivable):
         return self.name
 
     def clean(self) -> None:
-        if self.primary_contact_id is not None and (
+        if self.primary_contact is not None and (
             self.pk is None or self.primary_contact.client_id != self.pk
         ):
             raise ValidationError(
@@ -226,8 +226,8 @@ class Contact(TimeStamped, Versioned, Archivable):
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
-        if self.reports_to_id is not None:
-            boss = self.reports_to
+        boss = self.reports_to
+        if boss is not None:
             if self.pk is not None and boss.pk == self.pk:
                 errors["reports_to"] = "A contact cannot report to themselves."
             elif boss.client_id != self.client_id:

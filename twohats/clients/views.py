@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -15,6 +15,7 @@ from twohats.interactions.forms import InteractionForm
 from twohats.web import (
     archive_toggle,
     can_edit,
+    client_param,
     confirm_delete,
     get_editable,
     get_visible,
@@ -58,7 +59,7 @@ CONTACT_COLUMNS = [
 
 
 @login_required
-def client_list(request: HttpRequest) -> HttpResponse:
+def client_list(request: HttpRequest) -> HttpResponseBase:
     queryset = Client.objects.visible_to(user_of(request)).select_related("account_lead")
     return list_page(
         request,
@@ -140,7 +141,7 @@ def client_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def contact_list(request: HttpRequest) -> HttpResponse:
+def contact_list(request: HttpRequest) -> HttpResponseBase:
     queryset = Contact.objects.visible_to(user_of(request)).select_related("client", "reports_to")
     return list_page(
         request,
@@ -165,12 +166,9 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def contact_create(request: HttpRequest) -> HttpResponse:
     user = require_writer(request)
-    client_id = request.GET.get("client") or request.POST.get("client")
-    client = get_object_or_404(
-        Client.objects.visible_to(user), pk=int(client_id) if str(client_id).isdigit() else 0
+    client = client_param(
+        request, rights="work", refusal="You may see this client but not add contacts to it."
     )
-    if not Client.objects.workable_by(user).filter(pk=client.pk).exists():
-        raise PermissionDenied("You may see this client but not add contacts to it.")
     form = ContactForm(request.POST or None, client=client)
     return save_form(
         request,

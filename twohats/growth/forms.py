@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 
 from twohats.clients.models import Client
-from twohats.forms import DateInput, VersionedModelForm
+from twohats.forms import DateInput, VersionedModelForm, limit_choices
 from twohats.growth.models import Opportunity
 from twohats.people.models import Role, User
 from twohats.projects.models import Project
@@ -37,7 +37,6 @@ class OpportunityForm(VersionedModelForm):
     def __init__(self, *args: Any, client: Client, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.instance.client = client
-        self.fields["project"].queryset = Project.objects.filter(client=client)
-        self.fields["identified_by"].queryset = User.objects.filter(is_active=True).exclude(
-            role=Role.EXECUTIVE
-        )
+        limit_choices(self, "project", Project.objects.filter(client=client))
+        staff = User.objects.filter(is_active=True).exclude(role=Role.EXECUTIVE)
+        limit_choices(self, "identified_by", staff)

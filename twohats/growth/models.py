@@ -107,7 +107,7 @@ class Opportunity(TimeStamped, Versioned):
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
-        if self.project_id is not None and self.project.client_id != self.client_id:
+        if self.project is not None and self.project.client_id != self.client_id:
             errors["project"] = "The project must be one of this client's projects."
         if self.stage in CLOSED_STAGES and self.closed_on is None:
             errors["closed_on"] = "Give the date the opportunity was won or lost."

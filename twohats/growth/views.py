@@ -1,18 +1,18 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from twohats.clients.models import Client
 from twohats.growth.filters import OpportunityFilter
 from twohats.growth.forms import OpportunityForm
 from twohats.growth.models import Opportunity
 from twohats.web import (
     can_edit,
+    client_param,
     confirm_delete,
     get_editable,
     get_visible,
@@ -40,7 +40,7 @@ COLUMNS = [
 
 
 @login_required
-def opportunity_list(request: HttpRequest) -> HttpResponse:
+def opportunity_list(request: HttpRequest) -> HttpResponseBase:
     queryset = Opportunity.objects.visible_to(user_of(request)).select_related(
         "client", "project", "identified_by"
     )
@@ -68,10 +68,9 @@ def opportunity_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def opportunity_create(request: HttpRequest) -> HttpResponse:
     user = require_writer(request)
-    raw = request.GET.get("client") or request.POST.get("client") or ""
-    client = get_object_or_404(Client.objects.visible_to(user), pk=int(raw) if raw.isdigit() else 0)
-    if not Client.objects.workable_by(user).filter(pk=client.pk).exists():
-        raise PermissionDenied("You may see this client but not record its opportunities.")
+    client = client_param(
+        request, rights="work", refusal="You may see this client but not record its opportunities."
+    )
     initial = {"identified_by": user, "identified_on": timezone.localdate()}
     form = OpportunityForm(request.POST or None, client=client, initial=initial)
     return save_form(

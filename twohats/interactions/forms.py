@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from twohats.clients.models import Client, Contact
-from twohats.forms import DateInput, DateTimeInput, VersionedModelForm
+from twohats.forms import DateInput, DateTimeInput, VersionedModelForm, limit_choices
 from twohats.interactions.models import ROLE_NAMES, ROLES, SENTIMENT_LABELS, Interaction
 from twohats.people.models import User
 from twohats.projects.models import Project
@@ -60,15 +60,15 @@ class InteractionForm(VersionedModelForm):
         super().__init__(*args, **kwargs)
         self.client = client
         self.instance.client = client
-        self.fields["project"].queryset = Project.objects.filter(client=client).order_by("name")
+        limit_choices(self, "project", Project.objects.filter(client=client).order_by("name"))
         current = Q(archived_at__isnull=True)
         if self.instance.pk is not None:
             # Keep contacts already on the record even if they have since been archived.
             current |= Q(pk__in=self.instance.contacts.values("pk"))
-        self.fields["contacts"].queryset = Contact.objects.filter(current, client=client)
+        limit_choices(self, "contacts", Contact.objects.filter(current, client=client))
         staff = User.objects.filter(is_active=True).exclude(role="executive")
-        self.fields["staff"].queryset = staff
-        self.fields["next_step_owner"].queryset = staff
+        limit_choices(self, "staff", staff)
+        limit_choices(self, "next_step_owner", staff)
         if self.instance.pk is None:
             self.initial.setdefault(
                 "occurred_at", timezone.localtime().replace(second=0, microsecond=0)

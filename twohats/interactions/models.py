@@ -148,7 +148,7 @@ class Interaction(TimeStamped, Versioned):
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
-        if self.project_id is not None and self.project.client_id != self.client_id:
+        if self.project is not None and self.project.client_id != self.client_id:
             errors["project"] = "The project must be one of this client's projects."
         if self.next_step_due and not self.next_step:
             errors["next_step"] = "Say what the next step is, or leave its due date empty."

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -55,7 +56,7 @@ COLUMNS = [
 
 
 @login_required
-def interaction_list(request: HttpRequest) -> HttpResponse:
+def interaction_list(request: HttpRequest) -> HttpResponseBase:
     queryset = timeline_queryset(Interaction.objects.visible_to(user_of(request)))
     return list_page(
         request,

@@ -4,10 +4,11 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 
 from twohats.clients.models import Client
-from twohats.forms import DateInput, Form, ModelForm
+from twohats.forms import DateInput, Form, ModelForm, limit_choices
 from twohats.people.models import User, WorkdayLocation
 
 
@@ -40,14 +41,12 @@ class WorkdayRangeForm(Form):
         super().__init__(*args, **kwargs)
         people = User.objects.filter(is_active=True)
         if actor.is_admin:
-            self.fields["user"].queryset = people
+            limit_choices(self, "user", people)
         elif actor.is_director:
-            self.fields["user"].queryset = people.filter(pk=actor.pk) | people.filter(
-                practice__lead=actor
-            )
+            limit_choices(self, "user", people.filter(Q(pk=actor.pk) | Q(practice__lead=actor)))
         else:
-            self.fields["user"].queryset = people.filter(pk=actor.pk)
-        self.fields["client"].queryset = Client.objects.visible_to(actor).active()
+            limit_choices(self, "user", people.filter(pk=actor.pk))
+        limit_choices(self, "client", Client.objects.visible_to(actor).active())
         today = timezone.localdate()
         self.initial.setdefault("user", actor.pk)
         self.initial.setdefault("start", today)
@@ -68,4 +67,4 @@ class WorkdayForm(ModelForm):
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["client"].queryset = Client.objects.visible_to(actor)
+        limit_choices(self, "client", Client.objects.visible_to(actor))

@@ -58,7 +58,7 @@ class User(AbstractUser):
         validators=[MinValueValidator(0), MaxValueValidator(80)],
     )
 
-    objects: UserManager[User] = UserManager()
+    objects = UserManager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["first_name", "last_name", "username"]

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -77,7 +78,7 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def workday_list(request: HttpRequest) -> HttpResponse:
+def workday_list(request: HttpRequest) -> HttpResponseBase:
     user = user_of(request)
     data = request.GET.copy()
     if not data.get("user") and not (user.sees_everything or user.is_director):

@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 
-from twohats.forms import DateInput, VersionedModelForm
+from twohats.forms import DateInput, VersionedModelForm, limit_choices
 from twohats.people.models import Role, User
 from twohats.projects.models import Project
 
@@ -35,8 +35,8 @@ class ProjectForm(VersionedModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         staff = User.objects.filter(is_active=True).exclude(role=Role.EXECUTIVE)
-        self.fields["manager"].queryset = staff.filter(role__in=[Role.PM, Role.DIRECTOR])
-        self.fields["team"].queryset = staff
+        limit_choices(self, "manager", staff.filter(role__in=[Role.PM, Role.DIRECTOR]))
+        limit_choices(self, "team", staff)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

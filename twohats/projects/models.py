@@ -69,7 +69,7 @@ class Project(TimeStamped, Versioned, Archivable):
     manager = models.ForeignKey(
         "people.User", on_delete=models.PROTECT, related_name="managed_projects"
     )
-    team = models.ManyToManyField(
+    team: models.ManyToManyField[User, ProjectMember] = models.ManyToManyField(
         "people.User", through="ProjectMember", related_name="team_projects", blank=True
     )
     budget = models.DecimalField(

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
-from twohats.clients.models import Client
 from twohats.growth.models import Opportunity
 from twohats.interactions.models import Interaction
 from twohats.interactions.selectors import timeline_page
@@ -16,6 +15,7 @@ from twohats.projects.models import Project
 from twohats.web import (
     archive_toggle,
     can_edit,
+    client_param,
     confirm_delete,
     get_editable,
     get_visible,
@@ -44,7 +44,7 @@ COLUMNS = [
 
 
 @login_required
-def project_list(request: HttpRequest) -> HttpResponse:
+def project_list(request: HttpRequest) -> HttpResponseBase:
     queryset = (
         Project.objects.visible_to(user_of(request))
         .select_related("client", "manager")
@@ -79,10 +79,11 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def project_create(request: HttpRequest) -> HttpResponse:
     user = require_writer(request)
-    raw = request.GET.get("client") or request.POST.get("client") or ""
-    client = get_object_or_404(Client.objects.visible_to(user), pk=int(raw) if raw.isdigit() else 0)
-    if not Client.objects.editable_by(user).filter(pk=client.pk).exists():
-        raise PermissionDenied("Only the account lead, their director or an admin add projects.")
+    client = client_param(
+        request,
+        rights="edit",
+        refusal="Only the account lead, their director or an admin add projects.",
+    )
     form = ProjectForm(request.POST or None, initial={"manager": user})
     return save_form(
         request,
