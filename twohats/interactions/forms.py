@@ -3,14 +3,30 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from twohats.clients.models import Client, Contact
 from twohats.forms import DateInput, DateTimeInput, VersionedModelForm, limit_choices
 from twohats.interactions.models import ROLE_NAMES, ROLES, SENTIMENT_LABELS, Interaction
 from twohats.people.models import User
-from twohats.projects.models import Project
+from twohats.projects.models import Project, ProjectMember
+
+
+def staff_choices(client: Client, user: User, interaction: Interaction) -> QuerySet[User]:
+    """The firm's people who may take part: those working on the account (its lead, its
+    projects' managers and teams), the user's practice, and anyone already on the record."""
+    people = (
+        Q(pk=user.pk)
+        | Q(pk=client.account_lead_id)
+        | Q(pk__in=Project.objects.filter(client=client).values("manager_id"))
+        | Q(pk__in=ProjectMember.objects.filter(project__client=client).values("user_id"))
+    )
+    if user.practice_id is not None:
+        people |= Q(practice_id=user.practice_id)
+    if interaction.pk is not None:
+        people |= Q(pk__in=interaction.staff.values("pk"))
+    return User.objects.filter(people, is_active=True).exclude(role="executive")
 
 
 class InteractionForm(VersionedModelForm):
@@ -66,7 +82,7 @@ class InteractionForm(VersionedModelForm):
             # Keep contacts already on the record even if they have since been archived.
             current |= Q(pk__in=self.instance.contacts.values("pk"))
         limit_choices(self, "contacts", Contact.objects.filter(current, client=client))
-        staff = User.objects.filter(is_active=True).exclude(role="executive")
+        staff = staff_choices(client, user, self.instance)
         limit_choices(self, "staff", staff)
         limit_choices(self, "next_step_owner", staff)
         if self.instance.pk is None:
