@@ -136,3 +136,12 @@ def test_it_refuses_to_start_in_production_without_a_real_secret(secret: str) ->
     )
     assert result.returncode != 0
     assert "SECRET_KEY is missing or the default" in result.stderr
+
+
+def test_it_lets_only_admins_manage_users(client: Browser, cast: Cast) -> None:
+    client.force_login(cast.admin)
+    page = client.get("/admin/people/user/")
+    assert page.status_code == 200 and "owner" in page.content.decode()
+    for who in (cast.owner, cast.director, cast.executive):
+        client.force_login(who)
+        assert client.get("/admin/people/user/").status_code == 302  # to the admin sign-in
