@@ -174,7 +174,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "var" / "static"
+# Only needed for `collectstatic` (e.g. to serve the files from a CDN); the app serves them itself.
+STATIC_ROOT = os.getenv("STATIC_ROOT") or None
 # The app serves its own static files through WhiteNoise without a collectstatic step.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

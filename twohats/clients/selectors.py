@@ -1,14 +1,20 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Max, Q
+from django.db.models import Case, Count, Max, Q, When
+from django.utils import timezone
 
 from twohats.clients.models import Client, Contact
 from twohats.growth.models import Opportunity
 from twohats.interactions.models import Channel, Interaction
 from twohats.interactions.selectors import timeline_page
-from twohats.projects.models import Project
+from twohats.projects.models import Project, ProjectStatus
+
+# The client page shows the most powerful current stakeholders; the rest are a click away.
+KEY_STAKEHOLDERS = 15
+RECENTLY_LEFT_DAYS = 180
 
 
 def client_page(client: Client) -> dict[str, Any]:
@@ -18,12 +24,31 @@ def client_page(client: Client) -> dict[str, Any]:
         Project.objects.filter(client=client)
         .select_related("manager")
         .prefetch_related("team")
-        .order_by("archived_at", "-start_date", "id")
+        .annotate(
+            finished=Case(
+                When(status__in=[ProjectStatus.COMPLETED, ProjectStatus.CANCELLED], then=1),
+                default=0,
+            )
+        )
+        .order_by("archived_at", "finished", "-start_date", "id")
     )
-    contacts = list(
-        Contact.objects.filter(client=client)
+    everyone = Contact.objects.filter(client=client)
+    key_people = list(
+        everyone.active()
+        .filter(left_on__isnull=True)
         .select_related("reports_to")
-        .order_by("archived_at", "left_on", "-power", "-interest", "last_name", "id")
+        .annotate(is_primary=Case(When(pk=client.primary_contact_id, then=1), default=0))
+        .order_by("-is_primary", "-power", "-interest", "last_name", "id")[:KEY_STAKEHOLDERS]
+    )
+    recently_left = list(
+        everyone.filter(left_on__gte=timezone.localdate() - dt.timedelta(days=RECENTLY_LEFT_DAYS))
+        .select_related("reports_to")
+        .order_by("-left_on", "id")[:5]
+    )
+    counts = everyone.aggregate(
+        total=Count("id"),
+        current=Count("id", filter=Q(archived_at__isnull=True, left_on__isnull=True)),
+        left=Count("id", filter=Q(left_on__isnull=False)),
     )
     opportunities = list(
         Opportunity.objects.filter(client=client)
@@ -38,7 +63,9 @@ def client_page(client: Client) -> dict[str, Any]:
     )
     return {
         "projects": projects,
-        "contacts": contacts,
+        "contacts": key_people,
+        "contact_counts": counts,
+        "recently_left": recently_left,
         "opportunities": opportunities,
         "stats": stats,
         "timeline": timeline_page(Interaction.objects.filter(client=client)),

@@ -78,7 +78,8 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context |= {
         "client": client,
         "can_edit": can_edit(Client, request, pk),
-        "can_work": Client.objects.workable_by(user).filter(pk=pk).exists(),
+        "can_work": (can_work := Client.objects.workable_by(user).filter(pk=pk).exists()),
+        "can_edit_all": can_work,  # every interaction in the timeline
         "interaction_form": None
         if user.is_read_only
         else InteractionForm(client=client, user=user),

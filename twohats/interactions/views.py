@@ -77,7 +77,12 @@ def client_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "interactions/_timeline_page.html",
-        {"timeline": page, "client": client, "more_url": reverse("clients:timeline", args=[pk])},
+        {
+            "timeline": page,
+            "client": client,
+            "more_url": reverse("clients:timeline", args=[pk]),
+            "can_edit_all": Client.objects.workable_by(user_of(request)).filter(pk=pk).exists(),
+        },
     )
 
 

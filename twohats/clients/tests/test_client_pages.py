@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import pytest
@@ -8,6 +9,7 @@ from auditlog.models import LogEntry
 from django.http.response import HttpResponseBase
 from django.test import Client as Browser
 from django.urls import reverse
+from django.utils import timezone
 
 from twohats.clients.models import Client, Contact
 from twohats.test import (
@@ -74,7 +76,8 @@ def test_it_shows_both_hats_on_the_client_page(client: Browser, cast: Cast) -> N
     boss = ContactFactory(client=cast.client, first_name="Grace", last_name="Hopper", power=5)
     cast.contact.reports_to = boss
     cast.contact.save()
-    ContactFactory(client=cast.client, first_name="Left", last_name="Person", left_on="2026-01-10")
+    left_on = timezone.localdate() - dt.timedelta(days=30)
+    ContactFactory(client=cast.client, first_name="Left", last_name="Person", left_on=left_on)
     cast.client.primary_contact = boss
     cast.client.save()
     client.force_login(cast.owner)
@@ -82,7 +85,8 @@ def test_it_shows_both_hats_on_the_client_page(client: Browser, cast: Cast) -> N
     assert "Cabin software" in page  # projects
     assert "Grace Hopper" in page and "primary" in page  # stakeholders
     assert "Manage closely" in page  # quadrant named
-    assert "left 2026-01-10" in page  # contact who left, with the date
+    assert f"left {left_on:%Y-%m-%d}" in page  # a contact who left, with the date
+    assert "All 3 contacts, 1 who left" in page
     assert cast.opportunity.title in page  # open opportunities
     assert cast.interaction.summary in page  # the timeline
     assert "Log an interaction" in page
@@ -91,10 +95,6 @@ def test_it_shows_both_hats_on_the_client_page(client: Browser, cast: Cast) -> N
 def test_it_shows_the_timeline_newest_first_and_pages_older_items(
     client: Browser, cast: Cast
 ) -> None:
-    import datetime as dt
-
-    from django.utils import timezone
-
     now = timezone.now()
     for days in range(1, 31):
         InteractionFactory(
@@ -358,3 +358,18 @@ def test_it_keeps_page_queries_constant_in_the_number_of_rows(
     add_account_rows(cast, 49)
     many = count_queries(lambda: read(client.get(url)))
     assert few == many, f"{page}: {few} queries with 1 row, {many} with 50"
+
+
+def test_it_shows_the_most_powerful_stakeholders_first_and_links_to_all(
+    client: Browser, cast: Cast
+) -> None:
+    for n in range(20):
+        ContactFactory(client=cast.client, last_name=f"Minor{n:02d}", power=1, interest=1)
+    ContactFactory(client=cast.client, first_name="Big", last_name="Boss", power=5, interest=5)
+    client.force_login(cast.owner)
+    page = client.get(reverse("clients:detail", args=[cast.client.pk])).content.decode()
+    assert page.index("Big Boss") < page.index("Marie Curie")
+    assert "Minor19</a>" not in page  # beyond the key stakeholders (still in the form)
+    assert "The 15 most powerful of 22 current contacts." in page
+    listing = client.get(reverse("contacts:list"), {"client": cast.client.pk}).content.decode()
+    assert "Minor19" in listing and "Banque" not in listing
