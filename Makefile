@@ -31,7 +31,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy twohats
+	DEBUG=1 $(BIN)/mypy twohats
 
 bench: $(STAMP)
 	$(BIN)/python -m twohats.bench $(BENCH_ARGS)

@@ -213,7 +213,7 @@ AUDITLOG_DISABLE_REMOTE_ADDR = False
 AUDITLOG_INCLUDE_ALL_MODELS = False
 
 NINJA_PAGINATION_PER_PAGE = 50
-NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 500
+NINJA_MAX_PER_PAGE_SIZE = 500
 NINJA_PAGINATION_DEFAULT_ORDERING = ("id",)
 
 LOGGING = {
@@ -226,6 +226,8 @@ LOGGING = {
 if TESTING:
     # Password hashing is deliberately slow; tests make many users.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Every test client builds the middleware; autorefresh skips WhiteNoise's file scan there.
+    WHITENOISE_AUTOREFRESH = True
 
 FORM_RENDERER = "twohats.forms.BootstrapRenderer"
 FORMS_URLFIELD_ASSUME_HTTPS = True
