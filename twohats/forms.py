@@ -52,6 +52,17 @@ class Form(BootstrapMixin, forms.Form):
     pass
 
 
+class FilterForm(BootstrapMixin, forms.Form):
+    """The compact form above a list."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            css = field.widget.attrs.get("class", "")
+            css = css.replace("form-control", "form-control form-control-sm")
+            field.widget.attrs["class"] = css.replace("form-select", "form-select form-select-sm")
+
+
 class ModelForm(BootstrapMixin, forms.ModelForm):
     pass
 

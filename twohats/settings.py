@@ -231,3 +231,5 @@ if TESTING:
 
 FORM_RENDERER = "twohats.forms.BootstrapRenderer"
 FORMS_URLFIELD_ASSUME_HTTPS = True
+
+FILTERS_EMPTY_CHOICE_LABEL = "Any"

@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 from django.forms import HiddenInput
 
 from twohats.clients.models import Client, ClientStatus, Contact, Industry, Stance, Tier
+from twohats.forms import FilterForm
 from twohats.people.models import Role, User
 
 
@@ -25,7 +26,7 @@ class ArchivedFilterSet(filters.FilterSet):
     """Archived records leave lists unless asked for; the filter applies even when absent."""
 
     archived = filters.ChoiceFilter(
-        choices=ARCHIVED_CHOICES[1:], empty_label="Current", method=filter_archived
+        choices=ARCHIVED_CHOICES[1:], empty_label="Current", method=filter_archived, label="Show"
     )
 
     @property
@@ -58,6 +59,7 @@ class ClientFilter(ArchivedFilterSet):
 
     class Meta:
         model = Client
+        form = FilterForm
         fields = ["q", "industry", "tier", "status", "account_lead", "archived"]
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
@@ -78,6 +80,7 @@ class ContactFilter(ArchivedFilterSet):
 
     class Meta:
         model = Contact
+        form = FilterForm
         fields = ["q", "client", "stance", "power", "interest", "active", "archived"]
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:

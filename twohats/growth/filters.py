@@ -4,6 +4,7 @@ import django_filters as filters
 from django.db.models import Q, QuerySet
 from django.forms import HiddenInput
 
+from twohats.forms import FilterForm
 from twohats.growth.models import OPEN_STAGES, Opportunity, Stage
 
 
@@ -20,6 +21,7 @@ class OpportunityFilter(filters.FilterSet):
 
     class Meta:
         model = Opportunity
+        form = FilterForm
         fields = ["q", "client", "stage", "open", "identified_by"]
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:

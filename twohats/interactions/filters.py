@@ -4,6 +4,7 @@ import django_filters as filters
 from django.db.models import Q, QuerySet
 from django.forms import HiddenInput
 
+from twohats.forms import FilterForm
 from twohats.interactions.models import ROLE_NAMES, ROLES, Channel, Interaction, Kind, Location
 
 
@@ -24,6 +25,7 @@ class InteractionFilter(filters.FilterSet):
 
     class Meta:
         model = Interaction
+        form = FilterForm
         fields = ["q", "client", "project", "kind", "channel", "location", "role", "since", "until"]
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:

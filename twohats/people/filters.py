@@ -3,6 +3,7 @@ from __future__ import annotations
 import django_filters as filters
 from django.forms import HiddenInput
 
+from twohats.forms import FilterForm
 from twohats.people.models import WorkdayLocation
 
 
@@ -15,4 +16,5 @@ class WorkdayLocationFilter(filters.FilterSet):
 
     class Meta:
         model = WorkdayLocation
+        form = FilterForm
         fields = ["user", "client", "kind", "since", "until"]

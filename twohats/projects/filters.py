@@ -5,6 +5,7 @@ from django.db.models import Q, QuerySet
 from django.forms import HiddenInput
 
 from twohats.clients.filters import ArchivedFilterSet, account_leads
+from twohats.forms import FilterForm
 from twohats.projects.models import ContractType, Project, ProjectStatus
 
 
@@ -26,6 +27,7 @@ class ProjectFilter(ArchivedFilterSet):
 
     class Meta:
         model = Project
+        form = FilterForm
         fields = ["q", "client", "status", "contract_type", "manager", "archived"]
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
