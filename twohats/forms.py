@@ -8,6 +8,8 @@ from django import forms
 from django.db.models import QuerySet
 from django.forms.renderers import TemplatesSetting
 
+from twohats.lib.records import TIME_ZONE_CHOICES
+
 
 class BootstrapRenderer(TemplatesSetting):
     form_template_name = "forms/form.html"
@@ -46,6 +48,12 @@ def limit_choices(form: forms.BaseForm, name: str, queryset: QuerySet[Any]) -> N
     field = form.fields[name]
     assert isinstance(field, forms.ModelChoiceField)
     field.queryset = queryset
+
+
+class TimeZoneField(forms.ChoiceField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("help_text", "Times are shown and entered in this zone.")
+        super().__init__(choices=TIME_ZONE_CHOICES, **kwargs)
 
 
 class Form(BootstrapMixin, forms.Form):

@@ -5,11 +5,13 @@ from typing import Any
 from django import forms
 
 from twohats.clients.models import Client, Contact
-from twohats.forms import DateInput, VersionedModelForm, limit_choices
+from twohats.forms import DateInput, TimeZoneField, VersionedModelForm, limit_choices
 from twohats.people.models import Role, User
 
 
 class ClientForm(VersionedModelForm):
+    time_zone = TimeZoneField(help_text="The client's own zone: its working hours are in it.")
+
     class Meta:
         model = Client
         fields = [

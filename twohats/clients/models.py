@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from twohats.lib.records import (
-    TIME_ZONE_CHOICES,
     Archivable,
     TimeStamped,
     Versioned,
@@ -100,9 +99,7 @@ class Client(TimeStamped, Versioned, Archivable):
     account_lead = models.ForeignKey(
         "people.User", on_delete=models.PROTECT, related_name="led_clients"
     )
-    time_zone = models.CharField(
-        max_length=64, choices=TIME_ZONE_CHOICES, default="UTC", validators=[validate_time_zone]
-    )
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     primary_contact = models.ForeignKey(
         "clients.Contact",
         null=True,

@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+# Offered in forms; the model fields validate against the same database of zones (tzdata),
+# without copying the list into every migration.
 TIME_ZONE_CHOICES = [(name, name) for name in sorted(available_timezones()) if "/" in name] + [
     ("UTC", "UTC")
 ]

@@ -8,11 +8,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from twohats.clients.models import Client
-from twohats.forms import DateInput, Form, ModelForm, limit_choices
+from twohats.forms import DateInput, Form, ModelForm, TimeZoneField, limit_choices
 from twohats.people.models import User, WorkdayLocation
 
 
 class ProfileForm(ModelForm):
+    time_zone = TimeZoneField()
+
     class Meta:
         model = User
         fields = ["first_name", "last_name", "email", "title", "time_zone"]

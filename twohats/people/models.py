@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from twohats.lib.records import TIME_ZONE_CHOICES, TimeStamped, validate_time_zone
+from twohats.lib.records import TimeStamped, validate_time_zone
 
 
 class Role(models.TextChoices):
@@ -47,9 +47,7 @@ class User(AbstractUser):
         Practice, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
     )
     title = models.CharField(max_length=120, blank=True)
-    time_zone = models.CharField(
-        max_length=64, choices=TIME_ZONE_CHOICES, default="UTC", validators=[validate_time_zone]
-    )
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     capacity_hours = models.DecimalField(
         "capacity (hours per week)",
         max_digits=5,

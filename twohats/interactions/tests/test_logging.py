@@ -34,9 +34,7 @@ def form_data(cast: Cast, **overrides: object) -> dict[str, object]:
 
 
 @time_machine.travel(NOW, tick=False)
-def test_it_logs_an_interaction_from_the_client_page_with_htmx(
-    client: Browser, cast: Cast
-) -> None:
+def test_it_logs_an_interaction_from_the_client_page_with_htmx(client: Browser, cast: Cast) -> None:
     client.force_login(cast.owner)
     response = client.post(
         reverse("clients:log_interaction", args=[cast.client.pk]),
@@ -99,9 +97,7 @@ def test_it_shows_errors_in_the_form_and_writes_nothing(client: Browser, cast: C
 
 
 @time_machine.travel(NOW, tick=False)
-def test_it_refuses_a_next_step_due_date_without_a_next_step(
-    client: Browser, cast: Cast
-) -> None:
+def test_it_refuses_a_next_step_due_date_without_a_next_step(client: Browser, cast: Cast) -> None:
     client.force_login(cast.owner)
     response = client.post(
         reverse("clients:log_interaction", args=[cast.client.pk]),
