@@ -1,0 +1,298 @@
+"""The small demo data set, built once for the module (it takes a few seconds)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from auditlog.models import LogEntry
+from django.core.management import CommandError, call_command
+from django.core.management.color import no_style
+from django.db import connection, transaction
+from django.db.models import Count, F, Max, Q
+from django.utils import timezone
+
+from twohats.clients.models import Client, Contact
+from twohats.demo.build import build
+from twohats.demo.logins import DEMO_LOGINS, DEMO_PASSWORD, print_logins
+from twohats.demo.scale import BIG_ACCOUNTS, LARGEST, parse_scale
+from twohats.growth.models import Opportunity, Stage
+from twohats.interactions.models import Channel, Interaction, Kind
+from twohats.people.models import Practice, User, WorkdayLocation
+from twohats.projects.models import ContractType, Project, ProjectMember, ProjectStatus
+
+SEED = 11
+
+pytestmark = pytest.mark.django_db
+
+DEMO_MODELS = [
+    Interaction.contacts.through,
+    Interaction.staff.through,
+    Interaction,
+    Opportunity,
+    ProjectMember,
+    Project,
+    WorkdayLocation,
+    Contact,
+    Client,
+    User,
+    Practice,
+]
+
+
+@dataclass
+class Built:
+    output: str
+    digest: str
+
+
+def wipe() -> None:
+    """Empty the demo's tables, as `flush` would (TRUNCATE on PostgreSQL)."""
+    tables = [model._meta.db_table for model in DEMO_MODELS]
+    statements = connection.ops.sql_flush(no_style(), tables, allow_cascade=True)
+    with transaction.atomic(), connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+
+
+def digest() -> str:
+    """A fingerprint of the data that does not depend on database ids."""
+    parts: list[object] = [
+        sorted(User.objects.values_list("username", "role", "practice__name")),
+        sorted(Client.objects.values_list("name", "industry", "tier", "status")),
+        sorted(
+            Interaction.objects.values("client__name")
+            .annotate(n=Count("id"))
+            .values_list("client__name", "n")
+        ),
+        sorted(
+            Contact.objects.values_list(
+                "client__name", "first_name", "last_name", "reports_to__last_name"
+            )
+        ),
+        sorted(Project.objects.values_list("client__name", "name", "status", "manager__username")),
+        sorted(
+            Opportunity.objects.values_list(
+                "client__name", "title", "stage", "identified_by__username"
+            )
+        ),
+        WorkdayLocation.objects.filter(kind="client_site").count(),
+        sorted(
+            Interaction.objects.values_list(
+                "client__name", "kind", "channel", "occurred_at", "sentiment", "logged_by__username"
+            )
+        )[::97],
+    ]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> Iterator[Built]:
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        out = io.StringIO()
+        call_command("demo", "--if-empty", "--seed", str(SEED), verbosity=0, stdout=out)
+        yield Built(output=out.getvalue(), digest=digest())
+        wipe()
+
+
+def test_it_builds_the_small_demo_with_the_expected_counts(demo: Built) -> None:
+    assert Client.objects.count() == 60
+    assert 500 <= Contact.objects.count() <= 900
+    assert 80 <= Project.objects.count() <= 170
+    assert 60 <= Opportunity.objects.count() <= 250
+    assert 18_000 <= Interaction.objects.count() <= 26_000
+    assert Practice.objects.count() == 8
+    assert Practice.objects.filter(lead__role="director").count() == 8
+    assert User.objects.filter(role="pm").count() >= 24
+
+
+def test_it_reports_rows_and_rates(demo: Built) -> None:
+    assert "interactions.Interaction" in demo.output
+    assert "rows/s" in demo.output
+    assert "Loaded" in demo.output
+
+
+def test_it_writes_no_history_rows(demo: Built) -> None:
+    assert not LogEntry.objects.exists()
+
+
+def test_it_keeps_reports_to_acyclic_and_within_one_client(demo: Built) -> None:
+    rows = list(
+        Contact.objects.values_list("id", "client_id", "reports_to_id", "reports_to__client_id")
+    )
+    manager = {pk: boss for pk, _, boss, _ in rows}
+    assert any(boss for boss in manager.values())
+    for pk, client, boss, boss_client in rows:
+        assert boss is None or boss_client == client
+        seen = {pk}
+        while boss is not None:
+            assert boss not in seen, f"contact {pk} is in a reporting loop"
+            seen.add(boss)
+            boss = manager[boss]
+
+
+def test_it_includes_the_largest_account(demo: Built) -> None:
+    client = Client.objects.get(name=LARGEST.name)
+    assert client.contacts.count() == 200
+    assert client.interactions.count() == 10_000
+    assert client.account_lead.username == "pm"
+    assert client.primary_contact is not None
+    assert client.primary_contact.client_id == client.pk
+    assert ProjectMember.objects.filter(project__client=client, user__username="pm2").exists()
+    for account in BIG_ACCOUNTS:
+        assert Client.objects.get(name=account.name).interactions.count() == account.interactions
+
+
+def test_it_includes_silent_accounts(demo: Built) -> None:
+    now = timezone.now()
+    latest = Client.objects.filter(status="active").annotate(last=Max("interactions__occurred_at"))
+    silent = [c for c in latest if dt.timedelta(days=60) <= now - c.last <= dt.timedelta(days=121)]
+    assert len(silent) >= 2
+    assert any(c.account_lead.username == "pm" for c in silent)
+
+
+def test_it_includes_pms_mostly_on_site(demo: Built) -> None:
+    pms = User.objects.filter(role="pm").annotate(
+        days=Count("workday_locations"),
+        site=Count("workday_locations", filter=Q(workday_locations__kind="client_site")),
+    )
+    native = [pm for pm in pms if pm.site >= 0.7 * pm.days]
+    assert len(native) >= 2
+    assert any(pm.practice.name == "Aerospace & Defence" for pm in native)
+    year_ago = timezone.now() - dt.timedelta(days=365)
+    for pm in native:
+        # At the client they have gone native at, they meet in person.
+        days = Counter(
+            WorkdayLocation.objects.filter(user=pm, kind="client_site").values_list(
+                "client_id", flat=True
+            )
+        )
+        client_id = days.most_common(1)[0][0]
+        meetings = Interaction.objects.filter(
+            logged_by=pm,
+            client_id=client_id,
+            occurred_at__gte=year_ago,
+            kind__in=["meeting", "workshop", "steering"],
+        )
+        in_person = meetings.filter(channel="in_person", location="client_site").count()
+        assert in_person >= 0.6 * meetings.count() > 0
+    # Most PMs are not: the demo PM works mostly away from client sites.
+    pm = pms.get(username="pm")
+    assert pm.site < 0.6 * pm.days
+
+
+def test_it_covers_every_status_stage_kind_and_contract_type(demo: Built) -> None:
+    assert set(Project.objects.values_list("status", flat=True)) == set(ProjectStatus.values)
+    assert set(Project.objects.values_list("contract_type", flat=True)) == set(ContractType.values)
+    assert set(Opportunity.objects.values_list("stage", flat=True)) == set(Stage.values)
+    assert set(Interaction.objects.values_list("kind", flat=True)) == set(Kind.values)
+    assert set(Interaction.objects.values_list("channel", flat=True)) == set(Channel.values)
+    assert set(Client.objects.values_list("status", flat=True)) >= {"active", "prospect", "former"}
+    assert Contact.objects.filter(left_on__isnull=False).exists()
+    assert (
+        Opportunity.objects.filter(stage__in=["won", "lost"], closed_on__isnull=True).count() == 0
+    )
+
+
+def test_it_makes_interactions_believable(demo: Built) -> None:
+    now = timezone.now()
+    assert not Interaction.objects.filter(occurred_at__gt=now).exists()
+    assert not Interaction.objects.filter(next_step_done_at__gt=now).exists()
+    # Contacts and projects of an interaction belong to its client.
+    links = Interaction.contacts.through.objects
+    assert not links.exclude(contact__client=F("interaction__client")).exists()
+    assert (
+        not Interaction.objects.filter(project__isnull=False)
+        .exclude(project__client=F("client"))
+        .exists()
+    )
+    roles = Interaction.objects.aggregate(
+        implementer=Count("id", filter=Q(role_implementer=True)),
+        friend=Count("id", filter=Q(role_friend=True)),
+        several=Count(
+            "id", filter=Q(role_implementer=True) & (Q(role_coach=True) | Q(role_politician=True))
+        ),
+        total=Count("id"),
+    )
+    assert roles["implementer"] > 0.7 * roles["total"]
+    assert roles["friend"] > 0 and roles["several"] > 0
+    steps = Interaction.objects.exclude(next_step="")
+    assert steps.count() > 0.2 * roles["total"]
+    assert not steps.filter(
+        Q(next_step_due__isnull=True) | Q(next_step_owner__isnull=True)
+    ).exists()
+    assert steps.filter(next_step_done_at__isnull=False).exists()
+    assert steps.filter(next_step_done_at__isnull=True).exists()
+    # Weekly meetings: the most common weekday-and-hour slot of the largest account recurs.
+    slots = Counter(
+        (at.weekday(), at.hour, at.minute)
+        for at in Interaction.objects.filter(client__name=LARGEST.name, kind="meeting").values_list(
+            "occurred_at", flat=True
+        )
+    )
+    assert slots.most_common(1)[0][1] >= 30
+
+
+def test_it_gives_every_pm_a_year_of_weekday_locations(demo: Built) -> None:
+    today = timezone.localdate()
+    dates = WorkdayLocation.objects.values_list("date", flat=True)
+    assert all(day.weekday() < 5 for day in dates)
+    assert min(dates) >= today - dt.timedelta(days=365)
+    per_pm = dict(
+        User.objects.filter(role="pm")
+        .annotate(n=Count("workday_locations"))
+        .values_list("username", "n")
+    )
+    assert all(200 <= n <= 262 for n in per_pm.values())
+    assert not WorkdayLocation.objects.filter(kind="client_site", client__isnull=True).exists()
+
+
+def test_it_does_nothing_the_second_time_with_if_empty(demo: Built) -> None:
+    before = Interaction.objects.count(), Client.objects.count(), User.objects.count()
+    out = io.StringIO()
+    call_command("demo", "--if-empty", verbosity=0, stdout=out)
+    assert "already holds clients" in out.getvalue()
+    assert (Interaction.objects.count(), Client.objects.count(), User.objects.count()) == before
+
+
+def test_it_refuses_to_load_into_a_database_with_clients(demo: Built) -> None:
+    with pytest.raises(CommandError, match="already holds clients"):
+        call_command("demo", verbosity=0, stdout=io.StringIO())
+
+
+def test_it_lets_the_demo_logins_sign_in(demo: Built) -> None:
+    for login in DEMO_LOGINS:
+        user = User.objects.get(username=login.username)
+        assert user.role == login.role
+        assert user.check_password(DEMO_PASSWORD)
+        assert user.is_active
+        assert user.is_superuser == user.is_staff == (login.role == "admin")
+    assert (
+        User.objects.get(username="director")
+        .led_practices.filter(name="Aerospace & Defence")
+        .exists()
+    )
+    assert Client.objects.filter(account_lead__username="pm").count() >= 3
+    assert Client.objects.filter(account_lead__username="pm2").exists()
+
+
+def test_it_prints_the_demo_logins(demo: Built) -> None:
+    out = io.StringIO()
+    print_logins(out)
+    text = out.getvalue()
+    assert DEMO_PASSWORD in text
+    for login in DEMO_LOGINS:
+        assert f"  {login.username} " in text
+    assert "Aerospace & Defence" in text
+
+
+def test_it_is_deterministic_for_a_seed(demo: Built) -> None:
+    wipe()
+    assert not Client.objects.exists()
+    build(scale=parse_scale("small"), seed=SEED)
+    assert digest() == demo.digest

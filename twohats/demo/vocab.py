@@ -1,0 +1,318 @@
+"""Words of the demo data: practices, places, titles, project names and interaction texts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PracticeSpec:
+    name: str
+    code: str
+    industries: tuple[str, ...]
+    time_zone: str
+
+
+PRACTICES: list[PracticeSpec] = [
+    PracticeSpec("Aerospace & Defence", "AD", ("aerospace", "defence"), "Europe/London"),
+    PracticeSpec("Financial Services", "FS", ("banking", "insurance"), "Europe/London"),
+    PracticeSpec("Public Sector", "PS", ("public",), "Europe/Paris"),
+    PracticeSpec("Digital Consulting", "DC", ("technology", "retail"), "Europe/Paris"),
+    PracticeSpec("Energy & Utilities", "EU", ("energy",), "Europe/Berlin"),
+    PracticeSpec("Telecom & Media", "TM", ("telecom",), "Europe/Berlin"),
+    PracticeSpec(
+        "Manufacturing & Mobility",
+        "MM",
+        ("automotive", "manufacturing", "transport"),
+        "America/New_York",
+    ),
+    PracticeSpec("Health & Life Sciences", "HL", ("healthcare",), "America/Chicago"),
+]
+
+# Share of clients per industry: an IT services, aerospace and consulting firm's book.
+INDUSTRY_WEIGHTS: dict[str, int] = {
+    "aerospace": 14,
+    "defence": 8,
+    "banking": 10,
+    "insurance": 7,
+    "public": 10,
+    "healthcare": 7,
+    "technology": 10,
+    "retail": 6,
+    "energy": 7,
+    "telecom": 7,
+    "automotive": 5,
+    "manufacturing": 6,
+    "transport": 5,
+}
+
+# Words appended to a generated company name to make the industry visible.
+INDUSTRY_SUFFIXES: dict[str, tuple[str, ...]] = {
+    "aerospace": ("Aerospace", "Avionics", "Aviation", "Aerostructures", "Space Systems"),
+    "defence": ("Defence Systems", "Defence", "Naval Systems", "Security Systems"),
+    "banking": ("Bank", "Banking Group", "Capital", "Savings Bank"),
+    "insurance": ("Insurance", "Assurance", "Mutual", "Re"),
+    "public": ("Council", "Agency", "Authority", "Services"),
+    "healthcare": ("Health", "Pharma", "Medical", "Life Sciences"),
+    "technology": ("Digital", "Software", "Media", "Technologies"),
+    "retail": ("Retail", "Stores", "Brands", "Foods"),
+    "energy": ("Energy", "Power", "Utilities", "Grid"),
+    "telecom": ("Telecom", "Networks", "Mobile", "Communications"),
+    "automotive": ("Motors", "Automotive", "Mobility"),
+    "manufacturing": ("Industries", "Manufacturing", "Engineering", "Components"),
+    "transport": ("Logistics", "Rail", "Freight", "Airports"),
+}
+
+
+@dataclass(frozen=True)
+class Place:
+    locale: str
+    country: str
+    cities: tuple[tuple[str, str], ...]  # (city, time zone)
+    weight: int
+
+
+PLACES: list[Place] = [
+    Place(
+        "en_GB",
+        "United Kingdom",
+        (
+            ("London", "Europe/London"),
+            ("Bristol", "Europe/London"),
+            ("Manchester", "Europe/London"),
+            ("Derby", "Europe/London"),
+            ("Edinburgh", "Europe/London"),
+            ("Farnborough", "Europe/London"),
+        ),
+        30,
+    ),
+    Place(
+        "fr_FR",
+        "France",
+        (
+            ("Paris", "Europe/Paris"),
+            ("Toulouse", "Europe/Paris"),
+            ("Lyon", "Europe/Paris"),
+            ("Bordeaux", "Europe/Paris"),
+            ("Nantes", "Europe/Paris"),
+        ),
+        20,
+    ),
+    Place(
+        "de_DE",
+        "Germany",
+        (
+            ("Munich", "Europe/Berlin"),
+            ("Hamburg", "Europe/Berlin"),
+            ("Frankfurt", "Europe/Berlin"),
+            ("Bremen", "Europe/Berlin"),
+            ("Stuttgart", "Europe/Berlin"),
+        ),
+        18,
+    ),
+    Place(
+        "en_US",
+        "United States",
+        (
+            ("New York", "America/New_York"),
+            ("Seattle", "America/Los_Angeles"),
+            ("Chicago", "America/Chicago"),
+            ("Houston", "America/Chicago"),
+            ("Boston", "America/New_York"),
+            ("Los Angeles", "America/Los_Angeles"),
+        ),
+        20,
+    ),
+    Place(
+        "nl_NL",
+        "Netherlands",
+        (("Amsterdam", "Europe/Amsterdam"), ("Rotterdam", "Europe/Amsterdam")),
+        6,
+    ),
+    Place("es_ES", "Spain", (("Madrid", "Europe/Madrid"), ("Seville", "Europe/Madrid")), 6),
+]
+
+# Contact titles by depth in the client's reporting tree (0 is the top).
+TITLES_BY_DEPTH: list[tuple[str, ...]] = [
+    (
+        "Chief Executive Officer",
+        "Chief Information Officer",
+        "Chief Operating Officer",
+        "Managing Director",
+        "Chief Technology Officer",
+    ),
+    (
+        "Programme Director",
+        "Head of Engineering",
+        "Head of IT",
+        "Procurement Director",
+        "Finance Director",
+        "Head of Operations",
+        "Head of Digital",
+        "Chief Architect",
+    ),
+    (
+        "Programme Manager",
+        "Engineering Manager",
+        "Procurement Manager",
+        "IT Service Manager",
+        "Product Owner",
+        "Quality Manager",
+        "Test Manager",
+        "Contracts Manager",
+    ),
+    (
+        "Lead Engineer",
+        "Business Analyst",
+        "Systems Engineer",
+        "Buyer",
+        "Solution Architect",
+        "Service Desk Lead",
+        "Software Developer",
+        "Data Analyst",
+    ),
+]
+
+STAFF_TITLES = (
+    "Project Manager",
+    "Senior Project Manager",
+    "Programme Manager",
+    "Delivery Manager",
+    "Engagement Manager",
+)
+
+PROJECT_SUBJECTS: dict[str, tuple[str, ...]] = {
+    "aerospace": (
+        "Cabin software upgrade",
+        "Flight test data platform",
+        "MRO system replacement",
+        "Avionics verification bench",
+        "Supply chain visibility",
+        "Engineering PLM migration",
+    ),
+    "defence": (
+        "Secure network refresh",
+        "Logistics information system",
+        "Training simulator support",
+        "Mission planning tools",
+    ),
+    "banking": (
+        "Core banking migration",
+        "Payments modernisation",
+        "Regulatory reporting",
+        "Mobile banking app",
+        "Fraud analytics",
+    ),
+    "insurance": (
+        "Claims platform",
+        "Policy admin replacement",
+        "Broker portal",
+        "IFRS 17 reporting",
+    ),
+    "public": ("Citizen portal", "Case management system", "Cloud migration", "Digital identity"),
+    "healthcare": ("Clinical data platform", "Lab systems integration", "Patient app"),
+    "technology": ("Data platform", "Customer analytics", "Content platform rebuild"),
+    "retail": ("E-commerce replatform", "Store systems rollout", "Loyalty programme"),
+    "energy": ("Smart meter data hub", "Grid asset management", "Trading platform upgrade"),
+    "telecom": ("Network inventory", "BSS transformation", "5G rollout support"),
+    "automotive": ("Connected vehicle backend", "Plant MES rollout", "Dealer system"),
+    "manufacturing": ("ERP rollout", "MES integration", "Predictive maintenance"),
+    "transport": ("Fleet management system", "Ticketing platform", "Warehouse automation"),
+}
+
+PROJECT_PHASES = ("", " phase 2", " phase 3", " pilot", " rollout", " support")
+
+SUMMARIES: dict[str, tuple[str, ...]] = {
+    "meeting": (
+        "Weekly progress review",
+        "Planning session for the next release",
+        "Risk and issue review",
+        "Scope walkthrough with the product owner",
+        "Test readiness review",
+        "Resource planning discussion",
+    ),
+    "call": (
+        "Call about the delivery date",
+        "Quick call on an open defect",
+        "Call to clarify acceptance criteria",
+        "Budget check-in call",
+        "Call about a change request",
+    ),
+    "site_visit": (
+        "Day on site with the engineering team",
+        "Site visit for the integration tests",
+        "On-site support for go-live",
+        "Visit to the operations centre",
+    ),
+    "workshop": (
+        "Requirements workshop",
+        "Architecture workshop",
+        "Lessons-learned workshop",
+        "Training session for the client's key users",
+        "Roadmap workshop",
+    ),
+    "email": (
+        "Sent the weekly status report",
+        "Answered questions on the invoice",
+        "Shared the updated plan",
+        "Replied about test environment access",
+        "Sent meeting minutes and actions",
+        "Confirmed the release date",
+    ),
+    "social": (
+        "Lunch with the sponsor",
+        "Team dinner after go-live",
+        "Coffee with the programme director",
+        "Industry conference together",
+    ),
+    "steering": (
+        "Monthly steering committee",
+        "Quarterly business review",
+        "Steering review of milestones and budget",
+    ),
+}
+
+TOPICS = (
+    "schedule on track",
+    "two risks escalated",
+    "client asked for extra reports",
+    "acceptance tests slipping a week",
+    "new stakeholder introduced",
+    "budget burn discussed",
+    "positive feedback on the last release",
+    "concerns about team turnover",
+    "follow-on needs mentioned",
+    "open questions on scope",
+    "integration issues resolved",
+    "dependencies on the client's IT team",
+)
+
+NEXT_STEPS = (
+    "Send the revised plan",
+    "Confirm test environment dates",
+    "Prepare the change request",
+    "Book the next steering review",
+    "Share the risk register",
+    "Propose a follow-on workshop",
+    "Send the invoice breakdown",
+    "Introduce our security practice",
+    "Organise a demo for the new sponsor",
+    "Update the acceptance criteria",
+    "Escalate the staffing question internally",
+    "Circulate the meeting minutes",
+)
+
+OPPORTUNITY_TITLES = (
+    "{subject} phase 2",
+    "Managed service for {subject}",
+    "Support contract extension",
+    "Cyber security assessment",
+    "Data platform discovery",
+    "Cloud migration of legacy systems",
+    "Test automation programme",
+    "Training programme for key users",
+    "{subject} rollout to other sites",
+    "Application maintenance renewal",
+)
+
+LEFT_NOTES = ("Moved to a competitor", "Retired", "Reorganisation", "Left for another role")
