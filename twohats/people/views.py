@@ -16,6 +16,7 @@ from twohats.web import (
     add_errors,
     confirm_delete,
     get_editable,
+    history_of,
     list_page,
     require_writer,
     save_form,
@@ -138,7 +139,7 @@ def workday_edit(request: HttpRequest, pk: int) -> HttpResponse:
         lambda form: record_update(day, actor=actor, fields=form.cleaned_data),
         template="people/workday_form.html",
         message="Day saved.",
-        context={"day": day},
+        context={"day": day, "history": history_of(day)},
     )
 
 

@@ -101,3 +101,22 @@ def test_it_lists_only_ones_own_days_to_a_pm(client: Browser, cast: Cast) -> Non
         client.get(reverse("workdays:list"), {"format": "csv", "user": cast.teammate.pk})
     ).decode()
     assert "Remote" not in forced
+
+
+def test_it_edits_a_day_and_shows_its_history(client: Browser, cast: Cast) -> None:
+    client.force_login(cast.owner)
+    client.post(
+        reverse("workdays:create"),
+        {"user": cast.owner.pk, "start": "2026-11-18", "end": "2026-11-18", "kind": "remote"},
+    )
+    day = WorkdayLocation.objects.get(user=cast.owner)
+    response = client.post(
+        reverse("workdays:edit", args=[day.pk]),
+        {"kind": "client_site", "client": cast.client.pk, "note": "Go-live support"},
+    )
+    assert response.status_code == 302
+    day.refresh_from_db()
+    assert day.kind == "client_site" and day.client == cast.client
+    page = client.get(reverse("workdays:edit", args=[day.pk])).content.decode()
+    history = page.split('id="history-heading"', 1)[1]
+    assert "Remote</del> → Client site" in history
