@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 from enum import Enum
-from typing import Annotated, Any, ClassVar, Literal, TypeVar, cast
+from typing import Annotated, Any, ClassVar, Literal, Protocol, TypeVar, cast
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, RequestDataTooBig
@@ -36,6 +36,7 @@ from twohats.people.services import api_token_authenticate
 from twohats.writes import StaleRecordError, record_set_archived
 
 M = TypeVar("M", bound=models.Model)
+M_co = TypeVar("M_co", bound=models.Model, covariant=True)
 A = TypeVar("A", bound=Archivable)
 
 # Ids in requests: bounded so that no lookup overflows the database's integer columns, and
@@ -172,31 +173,41 @@ def refuse_read_only(user: User) -> None:
         raise PermissionDenied(READ_ONLY_MESSAGE)
 
 
+class Records(Protocol[M_co]):
+    """A model's queryset, with its access rules: what a user may see and what they may change.
+
+    Pass `Model.objects.all()` rather than the manager: mypy checks a queryset against this
+    protocol, but types the methods of a manager built with `as_manager()` as Any.
+    """
+
+    def visible_to(self, user: User) -> QuerySet[M_co]: ...
+
+    def editable_by(self, user: User) -> QuerySet[M_co]: ...
+
+
 def get_visible(visible: QuerySet[M], pk: int) -> M:
     return get_object_or_404(visible, pk=pk)
 
 
-def get_editable(user: User, visible: QuerySet[M], editable: QuerySet[M], pk: int) -> M:
+def get_editable(user: User, records: Records[M], pk: int) -> M:
     """The record if the user may change it: 404 if they may not see it, 403 if only see it."""
-    instance = get_object_or_404(visible, pk=pk)
+    instance = get_object_or_404(records.visible_to(user), pk=pk)
     refuse_read_only(user)
-    if not editable.filter(pk=pk).exists():
+    if not records.editable_by(user).filter(pk=pk).exists():
         name = instance._meta.verbose_name
         raise PermissionDenied(f"You may see this {name} but not change it.")
     return instance
 
 
-def set_archived(
-    user: User, visible: QuerySet[A], editable: QuerySet[A], pk: int, *, archived: bool
-) -> None:
+def set_archived(user: User, records: Records[A], pk: int, *, archived: bool) -> None:
     """Archive or restore a record the user may edit; doing it twice changes nothing."""
-    instance = get_editable(user, visible, editable, pk)
+    instance = get_editable(user, records, pk)
     if instance.is_archived != archived:
         record_set_archived(instance, actor=user, archived=archived)
 
 
-def require_admin(user: User, visible: QuerySet[M], pk: int) -> M:
-    instance = get_object_or_404(visible, pk=pk)
+def require_admin(user: User, records: Records[M], pk: int) -> M:
+    instance = get_object_or_404(records.visible_to(user), pk=pk)
     if not user.is_admin:
         raise PermissionDenied("Only an administrator may delete a record for good.")
     return instance

@@ -38,7 +38,9 @@ class ArchivedFilterSet(filters.FilterSet):
 
 
 def account_leads() -> QuerySet[User]:
-    return User.objects.filter(role__in=[Role.PM, Role.DIRECTOR], is_active=True)
+    return User.objects.filter(role__in=[Role.PM, Role.DIRECTOR], is_active=True).only(
+        "id", "username", "first_name", "last_name"
+    )
 
 
 class ClientFilter(ArchivedFilterSet):

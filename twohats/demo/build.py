@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
+from django.db import connection
+
 from twohats.demo.accounts import build_clients, plan_clients
 from twohats.demo.context import Context
 from twohats.demo.delivery import build_delivery
@@ -35,4 +37,8 @@ def build(
     plan_workdays(ctx)
     build_interactions(ctx)
     insert_workdays(ctx)
+    # Bulk loads leave the planner's statistics stale: PostgreSQL then picks plans meant for
+    # empty tables (the client list at 10,000 clients took 0.7 s instead of 0.1 s).
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     return writer

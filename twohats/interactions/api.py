@@ -42,9 +42,9 @@ assert list(get_args(RoleName)) == ROLE_NAMES, "the API's role names follow the 
 
 class InteractionOut(Schema):
     id: int
-    client: int
-    client_name: str
-    project: int | None
+    client: int = Field(..., alias="client_id")
+    client_name: str = Field(..., alias="client.name")
+    project: int | None = Field(..., alias="project_id")
     project_name: str | None
     kind: str
     channel: str
@@ -58,27 +58,17 @@ class InteractionOut(Schema):
     summary: str
     next_step: str
     next_step_due: dt.date | None
-    next_step_owner: int | None
+    next_step_owner: int | None = Field(..., alias="next_step_owner_id")
     next_step_done: bool
     next_step_done_at: dt.datetime | None
-    logged_by: int
+    logged_by: int = Field(..., alias="logged_by_id")
     logged_by_name: str
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
 
-    @staticmethod
-    def resolve_client(obj: Interaction) -> int:
-        return obj.client_id
-
-    @staticmethod
-    def resolve_client_name(obj: Interaction) -> str:
-        return obj.client.name
-
-    @staticmethod
-    def resolve_project(obj: Interaction) -> int | None:
-        return obj.project_id
-
+    # Not an alias: across an empty relation an alias needs a None default, which would make the
+    # field optional in the OpenAPI document.
     @staticmethod
     def resolve_project_name(obj: Interaction) -> str | None:
         return obj.project.name if obj.project else None
@@ -93,16 +83,8 @@ class InteractionOut(Schema):
         return sorted(user.pk for user in obj.staff.all())
 
     @staticmethod
-    def resolve_next_step_owner(obj: Interaction) -> int | None:
-        return obj.next_step_owner_id
-
-    @staticmethod
     def resolve_next_step_done(obj: Interaction) -> bool:
         return obj.next_step_done_at is not None
-
-    @staticmethod
-    def resolve_logged_by(obj: Interaction) -> int:
-        return obj.logged_by_id
 
     @staticmethod
     def resolve_logged_by_name(obj: Interaction) -> str:
@@ -232,9 +214,7 @@ def interaction_update(
     request: HttpRequest, interaction_id: int, payload: InteractionPatch
 ) -> Interaction:
     user = current_user(request)
-    visible = Interaction.objects.visible_to(user)
-    editable = Interaction.objects.editable_by(user)
-    interaction = get_editable(user, visible, editable, interaction_id)
+    interaction = get_editable(user, Interaction.objects.all(), interaction_id)
     fields, contacts, staff_members = _interaction_fields(user, payload.changes(), interaction)
     services.interaction_update(
         actor=user,
@@ -250,7 +230,5 @@ def interaction_update(
 @router.delete("/{int:interaction_id}", response={204: None})
 def interaction_delete(request: HttpRequest, interaction_id: int) -> Status[None]:
     user = current_user(request)
-    visible = Interaction.objects.visible_to(user)
-    editable = Interaction.objects.editable_by(user)
-    record_delete(get_editable(user, visible, editable, interaction_id), actor=user)
+    record_delete(get_editable(user, Interaction.objects.all(), interaction_id), actor=user)
     return Status(204, None)

@@ -26,7 +26,11 @@ def staff_choices(client: Client, user: User, interaction: Interaction) -> Query
         people |= Q(practice_id=user.practice_id)
     if interaction.pk is not None:
         people |= Q(pk__in=interaction.staff.values("pk"))
-    return User.objects.filter(people, is_active=True).exclude(role="executive")
+    return (
+        User.objects.filter(people, is_active=True)
+        .exclude(role="executive")
+        .only("id", "username", "first_name", "last_name")
+    )
 
 
 class InteractionForm(VersionedModelForm):
@@ -76,12 +80,17 @@ class InteractionForm(VersionedModelForm):
         super().__init__(*args, **kwargs)
         self.client = client
         self.instance.client = client
-        limit_choices(self, "project", Project.objects.filter(client=client).order_by("name"))
+        # Choice lists load only what their labels show: the largest account has 200 contacts.
+        projects = Project.objects.filter(client=client).only("id", "name").order_by("name")
+        limit_choices(self, "project", projects)
         current = Q(archived_at__isnull=True)
         if self.instance.pk is not None:
             # Keep contacts already on the record even if they have since been archived.
             current |= Q(pk__in=self.instance.contacts.values("pk"))
-        limit_choices(self, "contacts", Contact.objects.filter(current, client=client))
+        contacts = Contact.objects.filter(current, client=client).only(
+            "id", "first_name", "last_name"
+        )
+        limit_choices(self, "contacts", contacts)
         staff = staff_choices(client, user, self.instance)
         limit_choices(self, "staff", staff)
         limit_choices(self, "next_step_owner", staff)

@@ -174,3 +174,17 @@ def test_it_lists_interactions_and_exports_them(client: Browser, cast: Cast) -> 
 
     csv_body = read(client.get(reverse("interactions:list"), {"format": "csv"})).decode()
     assert cast.interaction.summary in csv_body and "Marie Curie" in csv_body
+
+
+def test_it_links_each_timeline_item_to_its_actions(client: Browser, cast: Cast) -> None:
+    cast.interaction.next_step = "Book the workshop room"
+    cast.interaction.save()
+    client.force_login(cast.owner)
+    page = client.get(reverse("clients:detail", args=[cast.client.pk])).content.decode()
+    for name in (
+        "interactions:detail",
+        "interactions:edit",
+        "interactions:delete",
+        "interactions:done",
+    ):
+        assert f'"{reverse(name, args=[cast.interaction.pk])}"' in page, name
