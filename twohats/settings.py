@@ -120,7 +120,11 @@ TEMPLATES = [
 DATABASE_URL = os.getenv("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {
-        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint("DB_CONN_MAX_AGE", "60"))
+        # Persistent connections, except under test: the browser tests' server threads would
+        # keep theirs open and block dropping the test database.
+        "default": dj_database_url.parse(
+            DATABASE_URL, conn_max_age=envint("DB_CONN_MAX_AGE", "0" if TESTING else "60")
+        )
     }
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:

@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
+from django.db import connections
 
 from twohats.interactions.models import Interaction
 from twohats.test import PASSWORD, Cast
@@ -52,6 +53,9 @@ def browser_page() -> Iterator[object]:
         finally:
             context.close()
             browser.close()
+            # The test's own queries ran beside Playwright's event loop, on a connection of
+            # their own context; close it so the test database can be dropped.
+            connections.close_all()
 
 
 def test_it_signs_in_opens_a_client_and_logs_an_interaction(
