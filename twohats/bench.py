@@ -172,6 +172,10 @@ def measure_pages(runs: int) -> list[dict[str, Any]]:
         (f"largest client page ({largest.pk}), its lead", lambda: as_lead.get(page)),
         ("largest client page, executive", lambda: as_executive.get(page)),
         ("largest client timeline (HTMX part)", lambda: as_lead.get(f"{page}timeline/")),
+        (
+            "largest client interaction form (HTMX part)",
+            lambda: as_lead.get(f"{page}interactions/new/", headers={"HX-Request": "true"}),
+        ),
         ("API client list, executive", lambda: api.get("/api/v1/clients")),
         ("API client list, PM", lambda: lead_api.get("/api/v1/clients")),
         (

@@ -173,7 +173,8 @@ AXES_IPWARE_PROXY_COUNT = envint("PROXY_COUNT", "0") or None
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.getenv("TIME_ZONE", "UTC")
-USE_I18N = True
+# The interface is in English only; translation machinery would cost every URL and date.
+USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "/static/"

@@ -8,7 +8,7 @@ from django.forms import HiddenInput
 
 from twohats.clients.models import Client, ClientStatus, Contact, Industry, Stance, Tier
 from twohats.forms import FilterForm
-from twohats.people.models import Role, User
+from twohats.people.models import NAME_FIELDS, Role, User
 
 
 def filter_archived(queryset: QuerySet, name: str, value: str) -> QuerySet:
@@ -38,9 +38,7 @@ class ArchivedFilterSet(filters.FilterSet):
 
 
 def account_leads() -> QuerySet[User]:
-    return User.objects.filter(role__in=[Role.PM, Role.DIRECTOR], is_active=True).only(
-        "id", "username", "first_name", "last_name"
-    )
+    return User.objects.filter(role__in=[Role.PM, Role.DIRECTOR], is_active=True).only(*NAME_FIELDS)
 
 
 class ClientFilter(ArchivedFilterSet):

@@ -3,13 +3,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Case, Count, Max, Q, When
+from django.db.models import Case, Count, Max, Prefetch, Q, When
 from django.utils import timezone
 
 from twohats.clients.models import Client, Contact
 from twohats.growth.models import Opportunity
 from twohats.interactions.models import Channel, Interaction
 from twohats.interactions.selectors import timeline_page
+from twohats.people.models import NAME_FIELDS, User
 from twohats.projects.models import Project, ProjectStatus
 
 # The client page shows the most powerful current stakeholders; the rest are a click away.
@@ -23,7 +24,7 @@ def client_page(client: Client) -> dict[str, Any]:
     projects = list(
         Project.objects.filter(client=client)
         .select_related("manager")
-        .prefetch_related("team")
+        .prefetch_related(Prefetch("team", queryset=User.objects.only(*NAME_FIELDS)))
         .annotate(
             finished=Case(
                 When(status__in=[ProjectStatus.COMPLETED, ProjectStatus.CANCELLED], then=1),

@@ -11,7 +11,6 @@ from twohats.clients.filters import ClientFilter, ContactFilter
 from twohats.clients.forms import ClientForm, ContactForm
 from twohats.clients.models import Client, Contact
 from twohats.clients.selectors import client_page, contact_page
-from twohats.interactions.forms import InteractionForm
 from twohats.web import (
     archive_toggle,
     can_edit,
@@ -80,9 +79,7 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": can_edit(Client, request, pk),
         "can_work": (can_work := Client.objects.workable_by(user).filter(pk=pk).exists()),
         "can_edit_all": can_work,  # every interaction in the timeline
-        "interaction_form": None
-        if user.is_read_only
-        else InteractionForm(client=client, user=user),
+        "can_log": not user.is_read_only,
         "history": history_of(client),
     }
     return render(request, "clients/client_detail.html", context)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from twohats.clients.models import Client, Contact
 from twohats.forms import DateInput, DateTimeInput, VersionedModelForm, limit_choices
 from twohats.interactions.models import ROLE_NAMES, ROLES, SENTIMENT_LABELS, Interaction
-from twohats.people.models import User
+from twohats.people.models import NAME_FIELDS, User
 from twohats.projects.models import Project, ProjectMember
 
 
@@ -26,11 +26,7 @@ def staff_choices(client: Client, user: User, interaction: Interaction) -> Query
         people |= Q(practice_id=user.practice_id)
     if interaction.pk is not None:
         people |= Q(pk__in=interaction.staff.values("pk"))
-    return (
-        User.objects.filter(people, is_active=True)
-        .exclude(role="executive")
-        .only("id", "username", "first_name", "last_name")
-    )
+    return User.objects.filter(people, is_active=True).exclude(role="executive").only(*NAME_FIELDS)
 
 
 class InteractionForm(VersionedModelForm):

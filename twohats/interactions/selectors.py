@@ -3,9 +3,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
+from twohats.clients.models import Contact
 from twohats.interactions.models import Interaction
+from twohats.people.models import NAME_FIELDS, User
 
 TIMELINE_PAGE = 20
 
@@ -15,7 +17,11 @@ def timeline_queryset(queryset: QuerySet[Interaction]) -> QuerySet[Interaction]:
     queries (three, whatever the number of rows)."""
     return (
         queryset.select_related("project", "logged_by", "next_step_owner", "client")
-        .prefetch_related("contacts", "staff")
+        .prefetch_related(
+            # People are shown by name only.
+            Prefetch("contacts", queryset=Contact.objects.only("id", "first_name", "last_name")),
+            Prefetch("staff", queryset=User.objects.only(*NAME_FIELDS)),
+        )
         .order_by("-occurred_at", "-id")
     )
 

@@ -41,6 +41,10 @@ class Practice(TimeStamped):
         return self.name
 
 
+# What a person's name needs: enough for lists that show people and nothing else.
+NAME_FIELDS = ("id", "username", "first_name", "last_name")
+
+
 class User(AbstractUser):
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.PM)
     practice = models.ForeignKey(

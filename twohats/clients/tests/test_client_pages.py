@@ -90,6 +90,10 @@ def test_it_shows_both_hats_on_the_client_page(client: Browser, cast: Cast) -> N
     assert cast.opportunity.title in page  # open opportunities
     assert cast.interaction.summary in page  # the timeline
     assert "Log an interaction" in page
+    form = client.get(
+        reverse("clients:log_interaction", args=[cast.client.pk]), headers={"HX-Request": "true"}
+    ).content.decode()
+    assert "Roles it served" in form and "Marie Curie" in form
 
 
 def test_it_shows_the_timeline_newest_first_and_pages_older_items(
