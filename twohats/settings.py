@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "twohats.projects",
     "twohats.interactions",
     "twohats.growth",
+    "twohats.health",
+    "twohats.alerts",
     "twohats.dashboards",
     "twohats.demo",
 ]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from auditlog.registry import auditlog
 from django.core.exceptions import ValidationError
@@ -100,6 +100,9 @@ class Client(TimeStamped, Versioned, Archivable):
         "people.User", on_delete=models.PROTECT, related_name="led_clients"
     )
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    account_lead_since = models.DateField(
+        default=timezone.localdate, help_text="Lead tenure: accounts rotate after some years."
+    )
     primary_contact = models.ForeignKey(
         "clients.Contact",
         null=True,
@@ -130,6 +133,23 @@ class Client(TimeStamped, Versioned, Archivable):
 
     def __str__(self) -> str:
         return self.name
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Client:
+        client = super().from_db(db, field_names, values)
+        if "account_lead_id" in field_names:
+            client._loaded_lead = values[field_names.index("account_lead_id")]
+        return client
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        loaded = getattr(self, "_loaded_lead", None)
+        if loaded is not None and loaded != self.account_lead_id:
+            # A new lead starts a new tenure (going-native severity grows with tenure).
+            self.account_lead_since = timezone.localdate()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "account_lead_since"}
+        super().save(*args, **kwargs)
+        self._loaded_lead = self.account_lead_id
 
     def clean(self) -> None:
         if self.primary_contact is not None and (
@@ -195,6 +215,11 @@ class Contact(TimeStamped, Versioned, Archivable):
     left_on = models.DateField(
         null=True, blank=True, help_text="The day the contact left the client, if they have."
     )
+    # Kept by save(): a fall in stance is an early warning.
+    previous_stance = models.CharField(
+        max_length=16, choices=Stance.choices, blank=True, editable=False
+    )
+    stance_changed_on = models.DateField(null=True, blank=True, editable=False)
     notes = models.TextField(blank=True)
 
     objects = ContactQuerySet.as_manager()
@@ -238,6 +263,27 @@ class Contact(TimeStamped, Versioned, Archivable):
             errors["left_on"] = "The date a contact left cannot be in the future."
         if errors:
             raise ValidationError(errors)
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Contact:
+        contact = super().from_db(db, field_names, values)
+        contact._loaded_stance = (
+            values[field_names.index("stance")] if "stance" in field_names else None
+        )
+        return contact
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        loaded = getattr(self, "_loaded_stance", None)
+        if loaded is not None and loaded != self.stance:
+            self.previous_stance, self.stance_changed_on = loaded, timezone.localdate()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {
+                    *kwargs["update_fields"],
+                    "previous_stance",
+                    "stance_changed_on",
+                }
+        super().save(*args, **kwargs)
+        self._loaded_stance = self.stance
 
     @staticmethod
     def chain_above(contact: Contact) -> set[int]:

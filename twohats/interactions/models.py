@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from auditlog.registry import auditlog
@@ -173,3 +174,131 @@ class Interaction(TimeStamped, Versioned):
 auditlog.register(
     Interaction, exclude_fields=["updated_at", "version"], m2m_fields={"contacts", "staff"}
 )
+
+
+class Priority(models.TextChoices):
+    CRITICAL = "critical", "Critical"
+    HIGH = "high", "High"
+    NORMAL = "normal", "Normal"
+    LOW = "low", "Low"
+
+
+class ClientRequestQuerySet(models.QuerySet["ClientRequest"]):
+    def visible_to(self, user: User) -> ClientRequestQuerySet:
+        if user.sees_everything:
+            return self.all()
+        from twohats.clients.models import Client
+
+        return self.filter(client__in=Client.objects.visible_to(user).values("pk"))
+
+    def editable_by(self, user: User) -> ClientRequestQuerySet:
+        """Whoever logged it or owns it, and whoever may work on the client's records."""
+        if user.is_read_only:
+            return self.none()
+        if user.is_admin:
+            return self.all()
+        from twohats.clients.models import Client
+
+        return self.visible_to(user).filter(
+            Q(logged_by=user)
+            | Q(owner=user)
+            | Q(client__in=Client.objects.workable_by(user).values("pk"))
+        )
+
+    def awaiting_response(self) -> ClientRequestQuerySet:
+        return self.filter(first_response_at__isnull=True)
+
+
+class ClientRequest(TimeStamped, Versioned):
+    """Something the client asked for, and how fast the firm answered (the urgency strategy).
+
+    The deadline and, once answered, the business-hours response time are computed when the
+    row is written, under the policy version active when the request was raised, and stored:
+    analytics aggregate these columns."""
+
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="requests")
+    project = models.ForeignKey(
+        "projects.Project",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="requests",
+    )
+    raised_by = models.ForeignKey(
+        "clients.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="requests",
+    )
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    subject = models.CharField(max_length=200)
+    details = models.TextField(blank=True)
+    raised_at = models.DateTimeField()
+    owner = models.ForeignKey(
+        "people.User", on_delete=models.PROTECT, related_name="owned_requests"
+    )
+    policy = models.ForeignKey(
+        "health.HealthPolicy", on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    sla_minutes = models.PositiveIntegerField(editable=False)
+    due_at = models.DateTimeField(editable=False)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    response_minutes = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    breached = models.BooleanField(null=True, editable=False)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    logged_by = models.ForeignKey(
+        "people.User", on_delete=models.PROTECT, related_name="logged_requests"
+    )
+
+    objects = ClientRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        indexes = [
+            models.Index(fields=["client", "-raised_at"]),
+            models.Index(fields=["owner", "first_response_at"]),
+            models.Index(fields=["first_response_at", "due_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(first_response_at__isnull=True)
+                | Q(first_response_at__gte=models.F("raised_at")),
+                name="response_after_request",
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True) | Q(resolved_at__gte=models.F("raised_at")),
+                name="resolution_after_request",
+            ),
+        ]
+
+    def get_absolute_url(self) -> str:
+        return reverse("requests:detail", args=[self.pk])
+
+    def __str__(self) -> str:
+        return self.subject
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.project is not None and self.project.client_id != self.client_id:
+            errors["project"] = "The project must be one of this client's projects."
+        if self.raised_by is not None and self.raised_by.client_id != self.client_id:
+            errors["raised_by"] = "The contact must be one of this client's people."
+        if self.first_response_at and self.raised_at and self.first_response_at < self.raised_at:
+            errors["first_response_at"] = "The first response cannot come before the request."
+        if self.resolved_at and self.raised_at and self.resolved_at < self.raised_at:
+            errors["resolved_at"] = "The request cannot be resolved before it was raised."
+        if self.resolved_at and not self.first_response_at:
+            errors["resolved_at"] = "Record the first response before the resolution."
+        if errors:
+            raise ValidationError(errors)
+
+    def is_overdue(self, now: dt.datetime) -> bool:
+        """Past its deadline: answered late, or still unanswered after it."""
+        if self.first_response_at is not None:
+            return bool(self.breached)
+        return self.due_at < now
+
+
+auditlog.register(ClientRequest, exclude_fields=["updated_at", "version"])

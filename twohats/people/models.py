@@ -52,6 +52,11 @@ class User(AbstractUser):
     )
     title = models.CharField(max_length=120, blank=True)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    alert_digest = models.BooleanField(
+        "daily alert email",
+        default=True,
+        help_text="A morning email with your new and still-open alerts.",
+    )
     capacity_hours = models.DecimalField(
         "capacity (hours per week)",
         max_digits=5,
