@@ -117,6 +117,7 @@ class Client(TimeStamped, Versioned, Archivable):
     notes = models.TextField(blank=True)
 
     objects = ClientQuerySet.as_manager()
+    _loaded_lead: int | None = None  # the account lead as read from the database
 
     class Meta:
         ordering = ["name", "id"]
@@ -223,6 +224,7 @@ class Contact(TimeStamped, Versioned, Archivable):
     notes = models.TextField(blank=True)
 
     objects = ContactQuerySet.as_manager()
+    _loaded_stance: str | None = None  # the stance as read from the database
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
