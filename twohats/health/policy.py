@@ -178,7 +178,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
         "presence": {
             "weight": 25,
             "signals": {
-                "days_since_face_to_face": {"weight": 60, "good": 14, "bad": 45},
+                "days_since_face_to_face": {"weight": 60, "good": 30, "bad": 60},
                 "interactions_30d": {"weight": 40, "good": 8, "bad": 1},
             },
         },
