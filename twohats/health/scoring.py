@@ -11,7 +11,6 @@ from typing import Any
 
 from twohats.health.policy import PolicyConfig
 
-
 # A signal scoring below this is named among the reasons (small shortfalls are noise).
 REASON_BELOW = 90.0
 

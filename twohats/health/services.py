@@ -13,7 +13,7 @@ from django.db.models import Q
 
 from twohats.clients.models import Client
 from twohats.health.models import HealthPolicy, HealthSnapshot
-from twohats.health.scoring import score
+from twohats.health.scoring import Reading, score
 from twohats.health.signals import DESCRIBE, Window, measure
 from twohats.projects.models import Project, ProjectStatus
 
@@ -74,7 +74,7 @@ def health_recompute(*, date: dt.date) -> Recomputed:
 def _snapshot(
     date: dt.date,
     policy: HealthPolicy,
-    readings: dict,  # type: ignore[type-arg]
+    readings: dict[str, Reading],
     *,
     client_id: int,
     project_id: int | None = None,

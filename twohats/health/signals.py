@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 from django.db.models import Avg, Count, F, FloatField, Max, Q, Sum
@@ -173,7 +174,7 @@ def coverage(key: str, w: Window) -> Readings:
 
 
 def _continuity(
-    row: dict[str, object] | None,
+    row: Mapping[str, Any] | None,
     subject_id: int,
     engaged: set[tuple[int, int]],
     date: dt.date,
@@ -282,7 +283,7 @@ def _active_budgets(key: str, date: dt.date) -> dict[int, float]:
         status=ProjectStatus.CANCELLED
     )
     if key == "project_id":
-        rows: Iterable[tuple[int, object]] = projects.values_list("id", "budget")
+        rows: Iterable[tuple[int, Any]] = projects.values_list("id", "budget")
     else:
         rows = (
             projects.values("client_id")

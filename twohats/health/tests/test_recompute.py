@@ -21,7 +21,6 @@ from twohats.test import (
     ContactFactory,
     InteractionFactory,
     OpportunityFactory,
-    ProjectFactory,
 )
 
 DAY = dt.date(2026, 6, 30)
