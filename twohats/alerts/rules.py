@@ -414,7 +414,7 @@ def sentiment(ctx: Context) -> dict[str, list[Finding]]:
     table = Interaction._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            LAST_N_SQL.format(table=table), [ctx.now, ctx.ago(365), ctx.rules.sentiment_last_n]
+            LAST_N_SQL.format(table=table), [ctx.now, ctx.ago(180), ctx.rules.sentiment_last_n]
         )
         latest = {cid: (float(mean), n) for cid, mean, n in cursor.fetchall()}
     windows = {
