@@ -21,7 +21,7 @@ YEAR = 365
 BATCH = 5_000
 # Chances of a planned workday at a client's site, the home office and remote work, by habit.
 HABITS: dict[str, tuple[int, int, int]] = {
-    "native": (82, 3, 15),
+    "native": (92, 2, 6),
     "road": (50, 30, 20),
     "hybrid": (22, 50, 28),
     "office": (10, 75, 15),
@@ -64,7 +64,7 @@ def plan_workdays(ctx: Context) -> None:
             where = REMOTE if kind == "remote" else HOME
             if kind == "client_site":
                 # To a client's site, or the office when none of the PM's clients is open.
-                if main is not None and rng.random() < 0.92:
+                if main is not None and rng.random() < 0.95:
                     where = main.id
                 else:
                     open_pool = [(c, w) for c, w in pool if c.start <= o <= c.end]
