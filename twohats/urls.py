@@ -10,6 +10,7 @@ urlpatterns = [
     path("contacts/", include("twohats.clients.contact_urls")),
     path("projects/", include("twohats.projects.urls")),
     path("interactions/", include("twohats.interactions.urls")),
+    path("", include("twohats.interactions.request_urls")),  # /requests/, /clients/<id>/requests/
     path("opportunities/", include("twohats.growth.urls")),
     path("workdays/", include("twohats.people.workday_urls")),
     path("api/v1/", api.urls),

@@ -12,6 +12,7 @@ from twohats.demo.context import Context
 from twohats.demo.delivery import build_delivery
 from twohats.demo.interactions import build_interactions
 from twohats.demo.people import build_people
+from twohats.demo.requests import build_requests
 from twohats.demo.scale import Scale
 from twohats.demo.workdays import insert_workdays, plan_workdays
 from twohats.demo.writer import Writer
@@ -36,6 +37,7 @@ def build(
     build_delivery(ctx)
     plan_workdays(ctx)
     build_interactions(ctx)
+    build_requests(ctx)
     insert_workdays(ctx)
     # Bulk loads leave the planner's statistics stale: PostgreSQL then picks plans meant for
     # empty tables (the client list at 10,000 clients took 0.7 s instead of 0.1 s).

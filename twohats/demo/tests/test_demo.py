@@ -19,10 +19,13 @@ from django.utils import timezone
 
 from twohats.clients.models import Client, Contact
 from twohats.demo.build import build
+from twohats.demo.context import zone
 from twohats.demo.logins import DEMO_LOGINS, DEMO_PASSWORD, print_logins
 from twohats.demo.scale import BIG_ACCOUNTS, LARGEST, parse_scale
 from twohats.growth.models import Opportunity, Stage
-from twohats.interactions.models import Channel, Interaction, Kind
+from twohats.health.models import HealthPolicy
+from twohats.interactions.models import Channel, ClientRequest, Interaction, Kind
+from twohats.lib.business_hours import business_minutes_between
 from twohats.people.models import Practice, User, WorkdayLocation
 from twohats.projects.models import ContractType, Project, ProjectMember, ProjectStatus
 
@@ -31,6 +34,7 @@ SEED = 11
 pytestmark = pytest.mark.django_db
 
 DEMO_MODELS = [
+    ClientRequest,
     Interaction.contacts.through,
     Interaction.staff.through,
     Interaction,
@@ -52,12 +56,17 @@ class Built:
 
 
 def wipe() -> None:
-    """Empty the demo's tables, as `flush` would (TRUNCATE on PostgreSQL)."""
+    """Empty the demo's tables, as `flush` would (TRUNCATE on PostgreSQL), but keep the health
+    policies: they come with the schema, and the cascade through their author would empty them
+    for the tests that run after these."""
+    policies = list(HealthPolicy.objects.values("id", "version", "active", "config", "note"))
     tables = [model._meta.db_table for model in DEMO_MODELS]
     statements = connection.ops.sql_flush(no_style(), tables, allow_cascade=True)
     with transaction.atomic(), connection.cursor() as cursor:
         for sql in statements:
             cursor.execute(sql)
+        if not HealthPolicy.objects.exists():
+            HealthPolicy.objects.bulk_create(HealthPolicy(**row) for row in policies)
 
 
 def digest() -> str:
@@ -87,6 +96,11 @@ def digest() -> str:
                 "client__name", "kind", "channel", "occurred_at", "sentiment", "logged_by__username"
             )
         )[::97],
+        sorted(
+            ClientRequest.objects.values_list(
+                "client__name", "priority", "raised_at", "due_at", "response_minutes"
+            )
+        )[::13],
     ]
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
@@ -236,6 +250,67 @@ def test_it_makes_interactions_believable(demo: Built) -> None:
         )
     )
     assert slots.most_common(1)[0][1] >= 30
+
+
+def test_it_includes_six_months_of_client_requests(demo: Built) -> None:
+    now = timezone.now()
+    requests = ClientRequest.objects.all()
+    active = Client.objects.filter(status="active").count()
+    # A few a month per active account over six months, more for the big ones.
+    assert 10 * active <= requests.count() <= 30 * active
+    assert requests.filter(raised_at__lt=now - dt.timedelta(days=150)).exists()
+    assert not requests.filter(raised_at__lt=now - dt.timedelta(days=190)).exists()
+    assert not requests.exclude(client__status="active").exists()
+    assert not requests.filter(
+        Q(raised_at__gt=now) | Q(first_response_at__gt=now) | Q(resolved_at__gt=now)
+    ).exists()
+    assert not requests.filter(due_at__lte=F("raised_at")).exists()
+    assert not requests.filter(first_response_at__lt=F("raised_at")).exists()
+    assert not requests.filter(resolved_at__lt=F("first_response_at")).exists()
+    assert not requests.filter(resolved_at__isnull=False, first_response_at__isnull=True).exists()
+    assert not requests.exclude(raised_by__client=F("client")).exclude(raised_by=None).exists()
+    assert not requests.exclude(project__client=F("client")).exclude(project=None).exists()
+    # Deadlines and response times follow the active policy, in each client's time zone.
+    policy = HealthPolicy.objects.active()
+    assert set(requests.values_list("policy", flat=True)) == {policy.pk}
+    for priority, sla in requests.values_list("priority", "sla_minutes").distinct():
+        assert sla == policy.rules.sla.minutes(priority)
+    answered = requests.filter(first_response_at__isnull=False).select_related("client")
+    for request in answered[::40]:
+        minutes = business_minutes_between(
+            request.raised_at,
+            request.first_response_at,  # type: ignore[arg-type]
+            policy.rules.calendar,
+            zone(request.client.time_zone),
+        )
+        assert request.response_minutes == minutes
+        assert request.breached is (minutes > request.sla_minutes)
+    assert not answered.filter(Q(response_minutes__isnull=True) | Q(breached__isnull=True)).exists()
+    assert not requests.filter(first_response_at=None).exclude(response_minutes=None).exists()
+
+
+def test_it_includes_slow_pms_and_overdue_requests(demo: Built) -> None:
+    now = timezone.now()
+    owners = (
+        User.objects.filter(role="pm")
+        .annotate(
+            answered=Count("owned_requests", filter=Q(owned_requests__breached__isnull=False)),
+            breached=Count("owned_requests", filter=Q(owned_requests__breached=True)),
+        )
+        .filter(answered__gte=10)
+    )
+    share = {pm.username: pm.breached / pm.answered for pm in owners}
+    slow = [name for name, value in share.items() if value >= 0.35]
+    prompt = [name for name, value in share.items() if value <= 0.15]
+    assert 1 <= len(slow) < len(prompt)
+    assert share["pm2"] > 0.35 > 0.15 > share["pm"]
+    overall = (
+        ClientRequest.objects.filter(breached=True).count()
+        / ClientRequest.objects.exclude(breached=None).count()
+    )
+    assert 0.05 < overall < 0.3
+    overdue = ClientRequest.objects.filter(first_response_at__isnull=True, due_at__lt=now)
+    assert 1 <= overdue.count() <= 0.05 * ClientRequest.objects.count()
 
 
 def test_it_gives_every_pm_a_year_of_weekday_locations(demo: Built) -> None:

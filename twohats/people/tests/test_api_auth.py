@@ -160,6 +160,10 @@ EVERY_PATH = {
     "/api/v1/opportunities/{opportunity_id}": {"get", "patch", "delete"},
     "/api/v1/workdays": {"get", "post"},
     "/api/v1/workdays/{workday_id}": {"get", "patch", "delete"},
+    "/api/v1/requests": {"get", "post"},
+    "/api/v1/requests/{request_id}": {"get", "patch", "delete"},
+    "/api/v1/requests/{request_id}/respond": {"post"},
+    "/api/v1/requests/{request_id}/resolve": {"post"},
 }
 
 
