@@ -233,7 +233,9 @@ def responsiveness(key: str, w: Window) -> Readings:
             )
     sql = MEDIAN_SQL.format(key=key, table=ClientRequest._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [since, w.end, w.end])
+        # Raw SQL gets the datetimes as the database stores them (naive UTC text on SQLite).
+        adapt = connection.ops.adapt_datetimefield_value
+        cursor.execute(sql, [adapt(since), adapt(w.end), adapt(w.end)])
         for subject_id, median in cursor.fetchall():
             out[subject_id]["responsiveness.median_response_vs_sla"] = Reading(
                 round(float(median), 6)

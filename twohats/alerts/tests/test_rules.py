@@ -197,7 +197,7 @@ def test_it_warns_when_sentiment_is_low_or_falling(quiet: Cast) -> None:
         touch(quiet, days, sentiment=-1)
     [alert] = fired(Rule.SENTIMENT_DROP, quiet)
     assert alert.severity == Severity.HIGH  # both: the last five average −1, and a fall of 2
-    assert alert.evidence["last_n_mean"] == -1 and alert.evidence["drop"] == 2
+    assert alert.evidence["mean_of_last_interactions"] == -1 and alert.evidence["fall"] == 2
 
 
 def test_it_warns_when_health_drops(cast: Cast) -> None:
@@ -249,3 +249,78 @@ def test_it_keeps_a_dismissed_alert_dismissed_until_the_condition_clears_and_ret
     alerts_evaluate(now=later)
     live = Alert.objects.filter(rule=Rule.SILENT_ACCOUNT, client=quiet.client, status=Status.OPEN)
     assert live.count() == 1 and live.get().pk != alert.pk
+
+
+def workdays(until: dt.date, weeks: int = 8) -> list[dt.date]:
+    first = until - dt.timedelta(weeks=weeks) + dt.timedelta(days=1)
+    span = [first + dt.timedelta(days=n) for n in range((until - first).days + 1)]
+    return [day for day in span if day.weekday() < 5]
+
+
+def record_days(cast: Cast, home: set[int]) -> None:
+    from twohats.people.models import WorkdayLocation
+
+    days = workdays(NOW.date())
+    assert len(days) == 40
+    WorkdayLocation.objects.bulk_create(
+        WorkdayLocation(user=cast.owner, date=day, kind="home_office")
+        if n in home
+        else WorkdayLocation(user=cast.owner, date=day, kind="client_site", client=cast.client)
+        for n, day in enumerate(days)
+    )
+
+
+@pytest.mark.parametrize(
+    "home,fires",
+    [
+        (set(range(7)), True),  # 33 of 40 days on site (82.5 %), none at the office since
+        (set(range(8)), False),  # 32 of 40: exactly the policy's 80 %, not above it
+        ({0, 1, 2, 3, 4, 25}, False),  # 85 % on site, but at the office 14 workdays ago
+        ({0, 1, 2, 3, 4, 24}, True),  # ...15 workdays ago
+    ],
+)
+def test_it_warns_of_a_pm_going_native(cast: Cast, home: set[int], fires: bool) -> None:
+    record_days(cast, home)
+    alerts = fired(Rule.GOING_NATIVE)
+    assert bool(alerts) is fires
+    if fires:
+        assert alerts[0].pm == cast.owner and alerts[0].client == cast.client
+        assert alerts[0].severity == Severity.MEDIUM
+        assert "Return to the home office for the weekly review" in alerts[0].playbook
+
+
+def test_it_raises_going_native_with_a_long_tenure_as_lead(cast: Cast) -> None:
+    from twohats.clients.models import Client
+
+    Client.objects.filter(pk=cast.client.pk).update(account_lead_since=dt.date(2022, 6, 1))
+    record_days(cast, set(range(7)))
+    [alert] = fired(Rule.GOING_NATIVE)
+    assert alert.severity == Severity.HIGH
+    assert alert.evidence["lead_tenure_years"] == 4.1
+    assert "Plan a rotation of the account lead with your director" in alert.playbook
+
+
+def test_it_warns_when_a_pms_role_mix_departs_from_the_target(quiet: Cast) -> None:
+    for days in (3, 10, 20):
+        touch(quiet, days, role_implementer=True).staff.add(quiet.owner)
+    [alert] = fired(Rule.ROLE_MIX)
+    assert alert.pm == quiet.owner
+    assert alert.evidence["distance"] == pytest.approx(0.6)
+    assert len(alert.evidence["neglected"]) == 5  # every role but the implementer's
+    Interaction.objects.all().delete()
+    roles = ["implementer"] * 4 + ["coach", "entrepreneur", "politician", "friend", "marketer"]
+    for n, role in enumerate(roles):
+        minutes = 50 if role == "implementer" else 60  # 200 : 60 : 60 : 60 : 60 : 60 = target
+        flags = {f"role_{name}": name == role for name in set(roles)}
+        touch(quiet, n + 1, duration_minutes=minutes, **flags).staff.add(quiet.owner)
+    assert fired(Rule.ROLE_MIX) == []
+
+
+def test_it_starts_a_new_lead_tenure_when_the_lead_changes(cast: Cast) -> None:
+    from twohats.clients.models import Client
+
+    client = Client.objects.get(pk=cast.client.pk)
+    with time_machine.travel(NOW, tick=False):
+        client.account_lead = cast.teammate
+        client.save()
+    assert Client.objects.get(pk=cast.client.pk).account_lead_since == NOW.date()
