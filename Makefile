@@ -20,10 +20,16 @@ var/secret_key:
 	$(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > var/secret_key
 	chmod 600 var/secret_key
 
+# The worker (background tasks, the daily job) runs beside the web server and stops with it.
 run: $(STAMP) var/secret_key
 	SECRET_KEY_FILE=var/secret_key $(BIN)/twohats migrate --no-input
-	SECRET_KEY_FILE=var/secret_key $(BIN)/twohats demo --if-empty
-	SECRET_KEY_FILE=var/secret_key $(BIN)/twohats serve
+	SECRET_KEY_FILE=var/secret_key $(BIN)/twohats demo --if-empty --then-health
+	@export SECRET_KEY_FILE=var/secret_key; \
+	$(BIN)/twohats worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT; \
+	trap 'exit 130' INT TERM; \
+	echo "The worker runs in the background (pid $$worker): tasks, and the daily job at $${DAILY_JOB_AT:-06:00}."; \
+	$(BIN)/twohats serve
 
 test: $(STAMP)
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)

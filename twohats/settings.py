@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "axes",
     "auditlog",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "twohats.people",
     "twohats.clients",
     "twohats.projects",
@@ -113,6 +115,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "twohats.people.context_processors.site",
+                "twohats.alerts.context_processors.alerts",
             ],
         },
     }
@@ -202,6 +205,23 @@ if EMAIL_HOST:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "twohats@localhost")
+# Where emails point to: links in them are built from this address.
+SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Background work: tasks are rows in the database, run by `twohats worker`, which also enqueues
+# the periodic jobs; no broker, no cron. Tests run tasks at once, in the caller's thread.
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if TESTING
+            else "django_tasks_db.DatabaseBackend"
+        )
+    }
+}
+# The daily job (health, alerts, escalations, digests, retention) starts at this local time, in
+# TIME_ZONE, the firm's zone.
+DAILY_JOB_AT = os.getenv("DAILY_JOB_AT", "06:00")
 
 # Behind HTTPS (production), cookies are secure and HTTP is redirected.
 HTTPS = envbool("HTTPS", "False")

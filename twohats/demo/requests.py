@@ -18,7 +18,6 @@ from twohats.demo.context import ClientPlan, Context, ProjectPlan, Staff, at, be
 from twohats.demo.context import zone as zone_named
 from twohats.demo.writer import Table
 from twohats.health.models import HealthPolicy
-from twohats.health.policy import DEFAULT_CONFIG
 from twohats.interactions.models import ClientRequest
 from twohats.lib.business_hours import add_business_minutes, business_minutes_between
 
@@ -126,18 +125,7 @@ def _flush(table: Table, rows: list[tuple[object, ...]]) -> int:
 
 
 def _policy() -> HealthPolicy:
-    """The active policy; an emptied database (`twohats flush`) lost the default one that comes
-    with the schema, so it is put back."""
-    policy = HealthPolicy.objects.filter(active=True).first()
-    if policy is None:
-        latest = HealthPolicy.objects.order_by("-version").values_list("version", flat=True).first()
-        policy = HealthPolicy.objects.create(
-            version=(latest or 0) + 1,
-            active=True,
-            config=DEFAULT_CONFIG,
-            note="The default policy.",
-        )
-    return policy
+    return HealthPolicy.objects.active()
 
 
 def _paces(ctx: Context, rng: random.Random) -> dict[int, str]:

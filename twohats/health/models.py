@@ -4,7 +4,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from pydantic import ValidationError as SchemaError
 
@@ -16,8 +16,22 @@ if TYPE_CHECKING:
 
 class HealthPolicyQuerySet(models.QuerySet["HealthPolicy"]):
     def active(self) -> HealthPolicy:
-        """The policy in force; there is always exactly one (the first comes with the schema)."""
-        return self.get(active=True)
+        """The policy in force. The first comes with the schema; should the table have been
+        emptied (`twohats flush`), the default policy is put back rather than failing."""
+        policy = self.filter(active=True).first()
+        if policy is not None:
+            return policy
+        if self.exists():
+            raise HealthPolicy.DoesNotExist("No health policy is active: activate a version.")
+        from twohats.health.policy import DEFAULT_CONFIG
+
+        try:
+            with transaction.atomic():
+                return self.create(
+                    version=1, active=True, config=DEFAULT_CONFIG, note="The default policy."
+                )
+        except IntegrityError:  # another process put it back first
+            return self.get(active=True)
 
 
 class HealthPolicy(models.Model):
@@ -136,3 +150,40 @@ class HealthSnapshot(models.Model):
 
     def dimension_rows(self) -> list[dict[str, Any]]:
         return [{"name": name, "score": score} for name, score in self.dimensions.items()]
+
+
+class JobRun(models.Model):
+    """One run of a periodic job for a period (the firm's date), or of one part of it, such as
+    one person's digest of the day (`subject_key` "user:7").
+
+    The unique key is what makes a job run once a period however many workers are running: the
+    first to insert the row owns the run; the others see it and leave it alone."""
+
+    class Outcome(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        OK = "ok", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    job = models.CharField(max_length=32)
+    period = models.CharField(max_length=32, help_text="e.g. 2026-06-30 for a daily job")
+    subject_key = models.CharField(max_length=64, blank=True, default="")
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["job", "period", "subject_key"], name="one_run_per_job_and_period"
+            )
+        ]
+        indexes = [models.Index(fields=["job", "subject_key", "outcome"])]
+
+    def __str__(self) -> str:
+        subject = f" {self.subject_key}" if self.subject_key else ""
+        return f"{self.job} {self.period}{subject}: {self.get_outcome_display().lower()}"

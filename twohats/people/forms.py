@@ -17,7 +17,7 @@ class ProfileForm(ModelForm):
 
     class Meta:
         model = User
-        fields = ["first_name", "last_name", "email", "title", "time_zone"]
+        fields = ["first_name", "last_name", "email", "title", "time_zone", "alert_digest"]
 
 
 class ApiTokenForm(Form):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from twohats.clients.models import Client
 from twohats.demo.build import DEFAULT_SEED, build
@@ -30,6 +31,12 @@ class Command(BaseCommand):
             "--if-empty",
             action="store_true",
             help="do nothing when the database already holds a client",
+        )
+        parser.add_argument(
+            "--then-health",
+            action="store_true",
+            help="after loading, compute 26 weeks of health history and run today's daily job "
+            "(without emails), so the pages have data at once",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -65,5 +72,22 @@ class Command(BaseCommand):
             f"({writer.total_rows / writer.elapsed:,.0f} rows/s). "
             f"Demo password: {DEMO_PASSWORD}"
         )
+        if options["then_health"]:
+            self.health()
         if progress:
             print_logins(self.stdout)
+
+    def health(self) -> None:
+        """History for the trend charts, and today's snapshots and alerts. Without emails: a
+        digest of every demo account would fill the console; they start the next morning."""
+        from twohats.health.services import health_backfill
+        from twohats.health.tasks import daily_run
+
+        today = timezone.localdate()
+        weeks = health_backfill(until=today, weeks=26)
+        self.stdout.write(f"Health history: {len(weeks)} weekly snapshots from {weeks[0].date}.")
+        done = daily_run(date=today, email=False)
+        failed = [name for name, step in done.get("steps", {}).items() if not step["ok"]]
+        self.stdout.write(
+            f"Today's daily job: {'failed steps: ' + ', '.join(failed) if failed else 'done'}."
+        )
