@@ -114,6 +114,7 @@ class Alert(models.Model):
             )
         ]
         indexes = [
+            models.Index(fields=["status", "-severity", "opened_at"]),
             models.Index(fields=["status", "owner"]),
             models.Index(fields=["client", "status"]),
             models.Index(fields=["pm", "status"]),

@@ -168,6 +168,8 @@ def _change(alert: Alert, actor: User, to: str, now: dt.datetime, note: str = ""
 
 
 def alert_acknowledge(*, alert: Alert, actor: User, now: dt.datetime) -> Alert:
+    if alert.status == Status.ACKNOWLEDGED:
+        raise ValidationError({"status": "This alert is acknowledged already."})
     current = _change(alert, actor, Status.ACKNOWLEDGED, now)
     current.snoozed_until = None
     current.save(update_fields=["status", "snoozed_until"])

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from auditlog.context import set_actor
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -15,6 +17,7 @@ from twohats.clients.models import Client
 from twohats.health.models import HealthPolicy, HealthSnapshot
 from twohats.health.scoring import Reading, score
 from twohats.health.signals import DESCRIBE, Window, measure
+from twohats.people.models import User
 from twohats.projects.models import Project, ProjectStatus
 
 # Daily snapshots are kept this long; older ones are thinned to one a week.
@@ -111,3 +114,20 @@ def health_prune(*, today: dt.date) -> int:
     doomed = [day for day in old if day.weekday() != WEEKLY_WEEKDAY]
     deleted, _ = HealthSnapshot.objects.filter(date__in=doomed).delete()
     return deleted
+
+
+def policy_publish(*, actor: User, config: dict[str, Any], note: str) -> HealthPolicy:
+    """A new active version of the health policy; the previous one stays, inactive, for the
+    records it judged. Health is recomputed with the new weights by the next daily run."""
+    with set_actor(actor), transaction.atomic():
+        current = HealthPolicy.objects.select_for_update().filter(active=True).first()
+        latest = HealthPolicy.objects.order_by("-version").values_list("version", flat=True).first()
+        policy = HealthPolicy(
+            version=(latest or 0) + 1, active=True, config=config, note=note, created_by=actor
+        )
+        policy.full_clean(exclude=["active"])
+        if current is not None:
+            current.active = False
+            current.save(update_fields=["active"])
+        policy.save()
+        return policy
