@@ -34,4 +34,6 @@ api.add_router("/projects", projects)
 api.add_router("/interactions", interactions)
 api.add_router("/opportunities", opportunities)
 api.add_router("/workdays", workdays)
+api.add_router("", "twohats.health.api.router")  # /health/…, /people/{id}/…
+api.add_router("/alerts", "twohats.alerts.api.router")
 api.add_router("/requests", "twohats.interactions.request_api.router")

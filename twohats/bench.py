@@ -125,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print("Demo build: reusing the data already in the benchmark database")
 
+    measure_health()
     rows = measure_pages(args.runs)
     print(f"\n{'page':<46} {'status':>6} {'queries':>7} {'median ms':>10} {'p95 ms':>8}")
     for row in rows:
@@ -133,6 +134,45 @@ def main(argv: list[str] | None = None) -> int:
             f"{row['median_ms']:>10.1f} {row['p95_ms']:>8.1f}"
         )
     return 0
+
+
+BASELINE_SQL = (
+    "SELECT client_id, count(*), max(occurred_at), avg(sentiment) FROM {table} GROUP BY client_id"
+)
+
+
+def measure_health() -> None:
+    """The daily computation at this scale: a full recompute of every client's and project's
+    health against a plain GROUP BY over the same interactions, then the alert rules."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from twohats.alerts.rules import alerts_evaluate
+    from twohats.interactions.models import Interaction
+
+    table = Interaction._meta.db_table
+    baseline = []
+    for _ in range(3):
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(BASELINE_SQL.format(table=table))
+            cursor.fetchall()
+        baseline.append(time.perf_counter() - started)
+    from twohats.health.services import health_recompute
+
+    done = health_recompute(date=timezone.localdate())
+    base = statistics.median(baseline)
+    print(
+        f"\nHealth recompute: {done.clients:,} clients and {done.projects:,} projects in "
+        f"{done.seconds:.2f} s; baseline GROUP BY {base:.2f} s; ratio {done.seconds / base:.1f}x"
+    )
+    started = time.perf_counter()
+    evaluated = alerts_evaluate()
+    print(
+        f"Alert rules: {time.perf_counter() - started:.2f} s "
+        f"({evaluated.opened:,} opened, {evaluated.updated:,} still firing, "
+        f"{evaluated.resolved:,} resolved)"
+    )
 
 
 def measure_pages(runs: int) -> list[dict[str, Any]]:
@@ -165,6 +205,10 @@ def measure_pages(runs: int) -> list[dict[str, Any]]:
     lead_api = Browser(headers={"Authorization": f"Bearer {lead_token}"})
     page = f"/clients/{largest.pk}/"
     checks: list[tuple[str, Callable[[], Any]]] = [
+        ("Today, PM (lead of the largest account)", lambda: as_lead.get("/")),
+        ("Today, director", lambda: as_director.get("/")),
+        ("portfolio, director", lambda: as_director.get("/portfolio/")),
+        ("portfolio, executive (all clients)", lambda: as_executive.get("/portfolio/")),
         ("client list, executive (all clients)", lambda: as_executive.get("/clients/")),
         ("client list, director", lambda: as_director.get("/clients/")),
         ("client list, PM", lambda: as_lead.get("/clients/")),

@@ -68,6 +68,21 @@ class FastSelectMultiple(FastSelectMixin, forms.SelectMultiple):
     pass
 
 
+def style(field: forms.Field) -> None:
+    """Bootstrap's class on a field's widget (and the fast select for choice lists)."""
+    if type(field.widget) in (forms.Select, forms.SelectMultiple):
+        fast = FastSelect if type(field.widget) is forms.Select else FastSelectMultiple
+        field.widget = fast(attrs=field.widget.attrs, choices=field.widget.choices)
+    widget = field.widget
+    if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect | forms.CheckboxInput):
+        css = "form-check-input"
+    elif isinstance(widget, forms.Select | forms.SelectMultiple):
+        css = "form-select"
+    else:
+        css = "form-control"
+    widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
 class BootstrapMixin:
     """Give widgets Bootstrap's classes and mark invalid fields for styles and screen readers."""
 
@@ -76,19 +91,7 @@ class BootstrapMixin:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
-            if type(field.widget) in (forms.Select, forms.SelectMultiple):
-                fast = FastSelect if type(field.widget) is forms.Select else FastSelectMultiple
-                field.widget = fast(attrs=field.widget.attrs, choices=field.widget.choices)
-            widget = field.widget
-            if isinstance(
-                widget, forms.CheckboxSelectMultiple | forms.RadioSelect | forms.CheckboxInput
-            ):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select | forms.SelectMultiple):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+            style(field)
 
     def full_clean(self) -> None:
         super().full_clean()  # type: ignore[misc]

@@ -11,8 +11,10 @@ urlpatterns = [
     path("projects/", include("twohats.projects.urls")),
     path("interactions/", include("twohats.interactions.urls")),
     path("", include("twohats.interactions.request_urls")),  # /requests/, /clients/<id>/requests/
+    path("alerts/", include("twohats.alerts.urls")),
     path("opportunities/", include("twohats.growth.urls")),
     path("workdays/", include("twohats.people.workday_urls")),
+    path("", include("twohats.health.urls")),  # /portfolio/, /people/<id>/, /health/…
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -2,11 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Max, Q
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
+from twohats.alerts.filters import ORDERING, with_subjects
+from twohats.alerts.models import Alert, Severity
+from twohats.alerts.models import Status as AlertStatus
 from twohats.clients.models import Client, Contact
-from twohats.interactions.models import Channel, Interaction
+from twohats.interactions.models import Channel, ClientRequest, Interaction
 from twohats.interactions.selectors import timeline_queryset
 from twohats.people.models import User
 from twohats.projects.models import Project, ProjectStatus
@@ -14,38 +17,116 @@ from twohats.projects.models import Project, ProjectStatus
 SEARCH_LIMIT = 10
 
 
+TODAY_ALERTS = 20
+TODAY_STEPS = 15
+TODAY_REQUESTS = 15
+
+
 def today_for(user: User) -> dict[str, Any]:
-    """The Today page: the user's open next steps, accounts and latest touchpoints."""
+    """The Today page: what needs attention first (alerts, overdue next steps, requests past
+    their deadline), then the user's accounts, projects and latest touchpoints.
+
+    A fixed number of queries whatever the number of rows, each bounded by a limit."""
+    now = timezone.now()
+    today = timezone.localdate()
     visible = Interaction.objects.visible_to(user)
-    next_steps = timeline_queryset(
-        visible.filter(next_step_owner=user, next_step_done_at__isnull=True).exclude(next_step="")
-    ).order_by("next_step_due", "occurred_at")[:15]
+    open_steps = visible.filter(next_step_owner=user, next_step_done_at__isnull=True).exclude(
+        next_step=""
+    )
+    overdue_steps = (
+        open_steps.filter(next_step_due__lt=today)
+        .select_related("client")
+        .order_by("next_step_due", "occurred_at")[: TODAY_STEPS + 1]
+    )
+    next_steps = (
+        open_steps.filter(Q(next_step_due__gte=today) | Q(next_step_due__isnull=True))
+        .select_related("client")
+        .order_by(F("next_step_due").asc(nulls_last=True), "occurred_at")[:TODAY_STEPS]
+    )
+    breached = (
+        ClientRequest.objects.visible_to(user)
+        .filter(owner=user, first_response_at__isnull=True, due_at__lt=now)
+        .select_related("client")
+        .order_by("due_at", "id")[: TODAY_REQUESTS + 1]
+    )
+    # The latest touchpoints read from the timeline index, one account at a time: cheaper than
+    # grouping every interaction of the user's accounts.
+    timeline = Interaction.objects.filter(client=OuterRef("pk")).order_by("-occurred_at")
     accounts = (
         Client.objects.visible_to(user)
         .active()
-        .filter(Q(account_lead=user) | Q(projects__manager=user))
-        .distinct()
+        .filter(
+            Q(account_lead=user)
+            | Q(pk__in=Project.objects.filter(manager=user).values("client_id"))
+        )
         .annotate(
-            last_touch=Max("interactions__occurred_at"),
-            last_face_to_face=Max(
-                "interactions__occurred_at", filter=Q(interactions__channel=Channel.IN_PERSON)
+            last_touch=Subquery(timeline.values("occurred_at")[:1]),
+            last_face_to_face=Subquery(
+                timeline.filter(channel=Channel.IN_PERSON).values("occurred_at")[:1]
             ),
         )
-        .order_by("last_touch")[:25]
+        .order_by(F("last_touch").asc(nulls_first=True), "name")[:25]
     )
     projects = (
         Project.objects.worked_on_by(user)
         .active()
         .filter(status=ProjectStatus.ACTIVE)
-        .select_related("client")
+        # The clients of the projects shown, read after them: joined, every client is read.
+        .prefetch_related(Prefetch("client", Client.objects.only("id", "name")))
         .order_by("end_date")[:15]
     )
+    overdue = list(overdue_steps)
+    late = list(breached)
     return {
+        **_today_alerts(user),
+        "overdue_steps": overdue[:TODAY_STEPS],
+        "more_overdue_steps": len(overdue) > TODAY_STEPS,
         "next_steps": list(next_steps),
+        "breached_requests": late[:TODAY_REQUESTS],
+        "more_breached_requests": len(late) > TODAY_REQUESTS,
         "accounts": list(accounts),
         "projects": list(projects),
         "recent": list(timeline_queryset(visible.filter(logged_by=user))[:8]),
-        "today": timezone.localdate(),
+        "today": today,
+        "now": now,
+    }
+
+
+def _today_alerts(user: User) -> dict[str, Any]:
+    """Live alerts the user owns and, for a director, those their practice's people own: the
+    open and acknowledged ones most severe first; snoozed ones only counted."""
+    live = Alert.objects.live()
+    if user.is_director:
+        # Ids rather than a subquery, so that the alerts are read through the (status, owner)
+        # index; those about a PM of the practice are the ones `visible_to` lets a director
+        # see without reading their clients (the rules make that PM the owner).
+        staff = list(User.objects.filter(practice__lead=user).values_list("pk", flat=True))
+        live = live.filter(Q(owner=user) | Q(pm__in=staff), owner__in=[user.pk, *staff])
+    else:
+        live = live.filter(owner=user)  # what you own you may see
+    awake = [AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED]
+    counts = live.aggregate(
+        **{
+            severity.label.lower(): Count("id", filter=Q(severity=severity, status__in=awake))
+            for severity in Severity
+        },
+        snoozed=Count("id", filter=Q(status=AlertStatus.SNOOZED)),
+    )
+    alerts = list(with_subjects(live.filter(status__in=awake)).order_by(*ORDERING)[:TODAY_ALERTS])
+    shown = sum(counts[severity.label.lower()] for severity in Severity)
+    groups = [
+        (
+            severity.label,
+            counts[severity.label.lower()],
+            [a for a in alerts if a.severity == severity],
+        )
+        for severity in sorted(Severity, reverse=True)
+    ]
+    return {
+        "alert_groups": [group for group in groups if group[2]],
+        "alerts_awake": shown,
+        "alerts_hidden": shown - len(alerts),
+        "alerts_snoozed": counts["snoozed"],
     }
 
 

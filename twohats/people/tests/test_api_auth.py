@@ -164,6 +164,19 @@ EVERY_PATH = {
     "/api/v1/requests/{request_id}": {"get", "patch", "delete"},
     "/api/v1/requests/{request_id}/respond": {"post"},
     "/api/v1/requests/{request_id}/resolve": {"post"},
+    "/api/v1/alerts": {"get"},
+    "/api/v1/alerts/{alert_id}": {"get"},
+    "/api/v1/alerts/{alert_id}/acknowledge": {"post"},
+    "/api/v1/alerts/{alert_id}/snooze": {"post"},
+    "/api/v1/alerts/{alert_id}/resolve": {"post"},
+    "/api/v1/alerts/{alert_id}/dismiss": {"post"},
+    "/api/v1/health/clients/{client_id}": {"get"},
+    "/api/v1/health/clients/{client_id}/history": {"get"},
+    "/api/v1/health/projects/{project_id}": {"get"},
+    "/api/v1/health/projects/{project_id}/history": {"get"},
+    "/api/v1/health/portfolio": {"get"},
+    "/api/v1/people/{user_id}/roles": {"get"},
+    "/api/v1/people/{user_id}/independence": {"get"},
 }
 
 
