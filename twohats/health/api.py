@@ -221,6 +221,31 @@ def person_roles(request: HttpRequest, user_id: int, query: Query[RolesQuery]) -
     return {"user": person.pk, "name": str(person), **asdict(balance)}
 
 
+class ClientRolesOut(Schema):
+    client: int
+    name: str
+    since: dt.datetime
+    until: dt.datetime
+    mix: dict[str, float] | None = Field(
+        ...,
+        description="Share of the account's interaction time per role (summing to 1); null "
+        "without interactions in the window.",
+    )
+    target: dict[str, float]
+    distance: float | None
+    distance_max: float
+    neglected: list[str]
+
+
+@router.get("/health/clients/{int:client_id}/roles", response=ClientRolesOut)
+def client_roles(request: HttpRequest, client_id: int, query: Query[RolesQuery]) -> dict[str, Any]:
+    """The account's role balance: every interaction with the client, against the target."""
+    client = _client(request, client_id)
+    policy = HealthPolicy.objects.active()
+    balance = role_balance(client, now=timezone.now(), policy=policy, days=query.days)
+    return {"client": client.pk, "name": client.name, **asdict(balance)}
+
+
 class WeekOut(Schema):
     start: dt.date
     end: dt.date

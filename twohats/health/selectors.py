@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from django.db.models import (
     Case,
@@ -289,13 +289,19 @@ class RoleBalance:
 
 
 def role_balance(
-    person: User, *, now: dt.datetime, policy: HealthPolicy, days: int | None = None
+    subject: User | Client,
+    *,
+    now: dt.datetime,
+    policy: HealthPolicy,
+    days: int | None = None,
 ) -> RoleBalance:
-    """The person's mix over `days` (the policy's role window by default) against the policy's
+    """A PM's mix (the interactions they took part in) or a client's (every interaction with
+    the account) over `days` (the policy's role window by default) against the policy's
     target: 1 query."""
     rules = policy.rules
     since = now - dt.timedelta(days=days or rules.rules.role_window_days)
-    mix = role_mix(by="pm", since=since, until=now, ids=[person.pk]).get(person.pk)
+    by: Literal["pm", "client"] = "client" if isinstance(subject, Client) else "pm"
+    mix = role_mix(by=by, since=since, until=now, ids=[subject.pk]).get(subject.pk)
     return RoleBalance(
         since=since,
         until=now,

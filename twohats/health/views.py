@@ -14,6 +14,7 @@ from django.utils import timezone
 from twohats.clients.models import Client
 from twohats.health.filters import PortfolioFilter
 from twohats.health.independence import Week
+from twohats.health.models import HealthPolicy
 from twohats.health.policy import Bands
 from twohats.health.roles import ROLE_LABELS, ROLE_ORDER
 from twohats.health.selectors import (
@@ -26,6 +27,7 @@ from twohats.health.selectors import (
     pms_visible_to,
     portfolio_dates,
     portfolio_rows,
+    role_balance,
 )
 from twohats.web import get_visible, list_page, user_of
 
@@ -106,6 +108,8 @@ def client_page(request: HttpRequest, pk: int) -> HttpResponse:
         {"label": signal_label(name), **values}
         for name, values in (snapshot.signals.items() if snapshot else [])
     ]
+    roles = role_balance(client, now=timezone.now(), policy=HealthPolicy.objects.active())
+    context |= {"roles": roles} | _roles_context(roles)
     return render(request, "health/client_health.html", context)
 
 

@@ -73,6 +73,7 @@ URLS: list[tuple[str, Url, dict[str, int]]] = [
     ("project", lambda c: f"/api/v1/health/projects/{c.project.pk}", SEE),
     ("project history", lambda c: f"/api/v1/health/projects/{c.project.pk}/history", SEE),
     ("roles", lambda c: f"/api/v1/people/{c.owner.pk}/roles", PERSON),
+    ("client roles", lambda c: f"/api/v1/health/clients/{c.client.pk}/roles", SEE),
     ("independence", lambda c: f"/api/v1/people/{c.owner.pk}/independence", PERSON),
 ]
 
@@ -231,6 +232,20 @@ def test_it_returns_a_pm_s_role_balance(computed: Cast) -> None:
         "friend": 0.5,
         "marketer": 0.0,
     }
+
+
+def test_it_returns_a_client_s_role_balance(computed: Cast) -> None:
+    url = f"/api/v1/health/clients/{computed.client.pk}/roles"
+    body = signed_in(computed.teammate).get(url).json()
+    assert body["client"] == computed.client.pk and body["name"] == computed.client.name
+    since = dt.datetime.fromisoformat(body["since"].replace("Z", "+00:00"))
+    expected = role_mix(by="client", since=since, until=NOW)[computed.client.pk]
+    assert body["mix"] == pytest.approx(expected)
+    assert body["mix"]["implementer"] == 0.5 and body["mix"]["friend"] == 0.5
+    assert "Coach" in [words.split(" ")[0] for words in body["neglected"]]
+    other = f"/api/v1/health/clients/{computed.other_client.pk}/roles"
+    assert signed_in(computed.owner).get(other).json()["mix"] is None
+    assert signed_in(computed.owner).get(url, {"days": 3}).status_code == 422
 
 
 def test_it_returns_no_mix_without_interactions(cast: Cast) -> None:

@@ -424,6 +424,29 @@ def test_it_shows_role_balance_with_neglected_roles_in_words(
     assert "Distance from the target mix" in page
 
 
+def test_it_shows_the_account_s_role_balance_on_the_client_health_page(
+    client: Browser, healthy: Cast
+) -> None:
+    client.force_login(healthy.teammate)
+    page = text(client.get(reverse("health:client", args=[healthy.client.pk])))
+    assert "Role balance on this account" in page and "Neglected roles" in page
+    # The six June meetings served the implementer (every one), the coach and the entrepreneur;
+    # politician, friend and marketer were never served on the account.
+    for role in ("Politician", "Friend", "Marketer"):
+        assert f"{role} (" in page
+    assert "Coach (" not in page
+    radar = next(o for o in chart_options(page) if o["series"][0]["type"] == "radar")
+    assert [d["name"] for d in radar["series"][0]["data"]] == ["Share of time", "Target"]
+
+
+def test_it_says_so_when_the_account_had_no_interaction_in_the_window(
+    client: Browser, cast: Cast, now: None
+) -> None:
+    client.force_login(cast.owner)
+    page = text(client.get(reverse("health:client", args=[cast.client.pk])))
+    assert "No interaction with this account in the window." in page
+
+
 def test_it_shows_independence_with_its_numbers(client: Browser, pm_week: Cast) -> None:
     client.force_login(pm_week.owner)
     page = text(client.get(reverse("health:person", args=[pm_week.owner.pk])))

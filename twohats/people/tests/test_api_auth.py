@@ -176,6 +176,7 @@ EVERY_PATH = {
     "/api/v1/health/projects/{project_id}/history": {"get"},
     "/api/v1/health/portfolio": {"get"},
     "/api/v1/people/{user_id}/roles": {"get"},
+    "/api/v1/health/clients/{client_id}/roles": {"get"},
     "/api/v1/people/{user_id}/independence": {"get"},
 }
 
