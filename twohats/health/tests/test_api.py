@@ -243,8 +243,9 @@ def test_it_returns_a_client_s_role_balance(computed: Cast) -> None:
     assert body["mix"] == pytest.approx(expected)
     assert body["mix"]["implementer"] == 0.5 and body["mix"]["friend"] == 0.5
     assert "Coach" in [words.split(" ")[0] for words in body["neglected"]]
-    other = f"/api/v1/health/clients/{computed.other_client.pk}/roles"
-    assert signed_in(computed.owner).get(other).json()["mix"] is None
+    quiet = ClientFactory(account_lead=computed.owner)
+    body = signed_in(computed.owner).get(f"/api/v1/health/clients/{quiet.pk}/roles").json()
+    assert body["mix"] is None and body["neglected"] == []
     assert signed_in(computed.owner).get(url, {"days": 3}).status_code == 422
 
 
