@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+import datetime
 from typing import TYPE_CHECKING
 
 from auditlog.registry import auditlog
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 
 from twohats.lib.records import Archivable, TimeStamped, Versioned
 
@@ -20,6 +22,11 @@ class ContractType(models.TextChoices):
     TIME_AND_MATERIALS = "time_materials", "Time and materials"
     COST_PLUS = "cost_plus", "Cost plus"
     MANAGED_SERVICE = "managed_service", "Managed service"
+
+
+class ReportingPeriod(models.TextChoices):
+    WEEKLY = "weekly", "Weekly"
+    MONTHLY = "monthly", "Monthly"
 
 
 class ProjectStatus(models.TextChoices):
@@ -88,6 +95,9 @@ class Project(TimeStamped, Versioned, Archivable):
         max_length=16, choices=ProjectStatus.choices, default=ProjectStatus.ACTIVE
     )
     description = models.TextField(blank=True)
+    reporting_period = models.CharField(
+        max_length=8, choices=ReportingPeriod.choices, default=ReportingPeriod.MONTHLY
+    )
 
     objects = ProjectQuerySet.as_manager()
 
@@ -133,3 +143,316 @@ class ProjectMember(models.Model):
 
 
 auditlog.register(Project, exclude_fields=["updated_at", "version"], m2m_fields={"team"})
+
+
+# ─── Delivery: the plan, the status reports, the milestones and the change ledger ───
+
+
+class Baseline(models.Model):
+    """A version of the project's plan: the budget at completion (BAC) and the planned value per
+    period. Re-baselining adds a version with its reason; indices name the version they use."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="baselines")
+    number = models.PositiveSmallIntegerField(default=1)
+    budget = models.DecimalField(
+        "budget at completion", max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    reason = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        "people.User", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["project_id", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "number"], name="one_baseline_number"),
+            models.CheckConstraint(condition=Q(budget__gte=0), name="baseline_budget_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Baseline {self.number}"
+
+
+class PlannedValue(models.Model):
+    """Cumulative planned value at the end of one period of a baseline (the time-phased plan
+    that earned schedule reads)."""
+
+    baseline = models.ForeignKey(Baseline, on_delete=models.CASCADE, related_name="plan")
+    period_end = models.DateField()
+    value = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
+
+    class Meta:
+        ordering = ["baseline_id", "period_end"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["baseline", "period_end"], name="one_planned_value_per_period"
+            ),
+            models.CheckConstraint(condition=Q(value__gte=0), name="planned_value_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period_end}: {self.value}"
+
+
+class Rag(models.TextChoices):
+    GREEN = "green", "Green"
+    AMBER = "amber", "Amber"
+    RED = "red", "Red"
+
+
+class EvSource(models.TextChoices):
+    ENTERED = "entered", "Entered"
+    MILESTONES = "milestones", "From milestones"
+
+
+class StatusReportQuerySet(models.QuerySet["StatusReport"]):
+    def visible_to(self, user: User) -> StatusReportQuerySet:
+        return self.filter(project__in=Project.objects.visible_to(user))
+
+    def current(self) -> StatusReportQuerySet:
+        """The report in force for each period (the latest revision)."""
+        return self.filter(superseded_at__isnull=True)
+
+
+class StatusReport(models.Model):
+    """A project's cumulative planned value, earned value and actual cost at a period end, with
+    RAG and narrative. One current report per project and period; a correction is a new revision
+    and the earlier one stays, marked superseded. SPI, CPI and SPI(t) are stored when the report
+    is written so that portfolio analytics aggregate columns."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="status_reports")
+    period_end = models.DateField()
+    revision = models.PositiveSmallIntegerField(default=1)
+    baseline = models.ForeignKey(Baseline, on_delete=models.PROTECT, related_name="reports")
+    planned_value = models.DecimalField(
+        "planned value (PV)", max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    earned_value = models.DecimalField(
+        "earned value (EV)", max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    actual_cost = models.DecimalField(
+        "actual cost (AC)", max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    ev_source = models.CharField(max_length=16, choices=EvSource.choices, default=EvSource.ENTERED)
+    percent_complete = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="The PM's estimate of work done, 0–100.",
+    )
+    rag = models.CharField("RAG status", max_length=8, choices=Rag.choices)
+    narrative = models.TextField(blank=True)
+    risks = models.TextField(blank=True)
+    next_steps = models.TextField(blank=True)
+    revision_reason = models.TextField(blank=True)
+    spi = models.FloatField(null=True, blank=True, editable=False)
+    cpi = models.FloatField(null=True, blank=True, editable=False)
+    spi_t = models.FloatField("SPI(t)", null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        "people.User", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    superseded_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = StatusReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["project_id", "-period_end", "-revision"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "period_end", "revision"], name="one_report_revision"
+            ),
+            models.UniqueConstraint(
+                fields=["project", "period_end"],
+                condition=Q(superseded_at__isnull=True),
+                name="one_current_report_per_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(planned_value__gte=0) & Q(earned_value__gte=0) & Q(actual_cost__gte=0),
+                name="report_values_not_negative",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["project", "-period_end"],
+                condition=Q(superseded_at__isnull=True),
+                name="report_current_latest",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Status report {self.period_end} (revision {self.revision})"
+
+
+class MilestoneQuerySet(models.QuerySet["Milestone"]):
+    def visible_to(self, user: User) -> MilestoneQuerySet:
+        return self.filter(project__in=Project.objects.visible_to(user))
+
+    def editable_by(self, user: User) -> MilestoneQuerySet:
+        return self.filter(project__in=Project.objects.editable_by(user))
+
+
+class Milestone(TimeStamped, Versioned):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="milestones")
+    name = models.CharField(max_length=200)
+    planned_date = models.DateField()
+    forecast_date = models.DateField(null=True, blank=True)
+    actual_date = models.DateField(
+        "completed on", null=True, blank=True, help_text="Leave empty until it is done."
+    )
+    planned_value = models.DecimalField(
+        max_digits=14, decimal_places=2, default=0, validators=[MinValueValidator(0)]
+    )
+    percent_complete = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="For a milestone in progress: how much of its value is earned.",
+    )
+    accepted_by = models.ForeignKey(
+        "clients.Contact", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MilestoneQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["project_id", "planned_date", "id"]
+        indexes = [
+            models.Index(fields=["project", "planned_date"]),
+            models.Index(fields=["actual_date", "planned_date"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(planned_value__gte=0), name="milestone_value_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(accepted_by__isnull=True, accepted_at__isnull=True)
+                | Q(accepted_by__isnull=False, accepted_at__isnull=False),
+                name="milestone_acceptance_whole",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def expected_date(self) -> datetime.date:
+        return self.actual_date or self.forecast_date or self.planned_date
+
+    @property
+    def slippage_days(self) -> int:
+        """Days the milestone finished (or is forecast to finish) after its planned date."""
+        return (self.expected_date - self.planned_date).days
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.project_id and self.planned_date:
+            project = self.project
+            if self.planned_date < project.start_date:
+                errors["planned_date"] = "The planned date is before the project starts."
+        if (self.accepted_by_id is None) != (self.accepted_at is None):
+            errors["accepted_by"] = "Acceptance needs both the contact who accepted and when."
+        if self.accepted_by_id and not self.actual_date:
+            errors["actual_date"] = "A milestone is accepted only once it is completed."
+        if (
+            self.accepted_by_id
+            and self.project_id
+            and self.accepted_by.client_id != self.project.client_id
+        ):
+            errors["accepted_by"] = "The contact who accepted must be at the project's client."
+        if errors:
+            raise ValidationError(errors)
+
+
+class Decision(models.TextChoices):
+    PENDING = "pending", "Pending"
+    BILLED = "billed", "Billed"
+    ABSORBED = "absorbed", "Absorbed as goodwill"
+    DECLINED = "declined", "Declined"
+
+
+class ChangeRequestQuerySet(models.QuerySet["ChangeRequest"]):
+    def visible_to(self, user: User) -> ChangeRequestQuerySet:
+        return self.filter(project__in=Project.objects.visible_to(user))
+
+    def editable_by(self, user: User) -> ChangeRequestQuerySet:
+        return self.filter(project__in=Project.objects.editable_by(user))
+
+
+class ChangeRequest(TimeStamped, Versioned):
+    """A change of scope the client asked for, and what the firm decided: the ledger of scope
+    billed, declined, or given away."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="change_requests")
+    asked_by = models.ForeignKey(
+        "clients.Contact", on_delete=models.PROTECT, related_name="change_requests"
+    )
+    asked_at = models.DateTimeField()
+    description = models.TextField()
+    effort_hours = models.DecimalField(
+        max_digits=9, decimal_places=1, default=0, validators=[MinValueValidator(0)]
+    )
+    value = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+        help_text="What the change is worth at the firm's rates.",
+    )
+    decision = models.CharField(max_length=16, choices=Decision.choices, default=Decision.PENDING)
+    decided_by = models.ForeignKey(
+        "people.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+
+    objects = ChangeRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["project_id", "-asked_at", "-id"]
+        indexes = [
+            models.Index(fields=["project", "decision"]),
+            models.Index(fields=["decision", "asked_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decision="pending", decided_by__isnull=True, decided_at__isnull=True)
+                | (~Q(decision="pending") & Q(decided_by__isnull=False, decided_at__isnull=False)),
+                name="change_decision_has_decider",
+            ),
+            models.CheckConstraint(
+                condition=Q(effort_hours__gte=0) & Q(value__gte=0),
+                name="change_amounts_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description[:60]
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.decision == Decision.PENDING:
+            if self.decided_by_id or self.decided_at:
+                errors["decision"] = "A pending change has no decider or decision date yet."
+        else:
+            if not self.decided_by_id:
+                errors["decided_by"] = "Say who decided."
+            if not self.decided_at:
+                errors["decided_at"] = "Say when it was decided."
+            elif self.asked_at and self.decided_at < self.asked_at:
+                errors["decided_at"] = "The decision cannot come before the request."
+        if (
+            self.asked_by_id
+            and self.project_id
+            and self.asked_by.client_id != self.project.client_id
+        ):
+            errors["asked_by"] = "The contact who asked must be at the project's client."
+        if errors:
+            raise ValidationError(errors)
+
+
+auditlog.register(Milestone, exclude_fields=["updated_at", "version"])
+auditlog.register(ChangeRequest, exclude_fields=["updated_at", "version"])
