@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar, cast
 
 from auditlog.context import set_actor
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from twohats.people.models import User
@@ -84,3 +84,43 @@ def record_set_archived(instance: M, *, actor: User, archived: bool) -> M:
 def record_delete(instance: models.Model, *, actor: User) -> None:
     with set_actor(actor), transaction.atomic():
         instance.delete()
+
+
+def bulk_insert(model: type[M], objs: list[M], *, batch_size: int = 2000) -> list[M]:
+    """Insert many new rows at once and give each object its id, as `bulk_create` does (no
+    signals, no history rows) but faster on PostgreSQL, where it loads with COPY: `bulk_create`
+    there binds each column as an array, and escaping JSON text into arrays in Python costs
+    many times the insert itself (20,000 health snapshots: 33 s against 2 s)."""
+    if connection.vendor != "postgresql" or not objs:
+        return model._default_manager.bulk_create(objs, batch_size=batch_size)
+    opts = model._meta
+    pk = opts.pk
+    assert pk is not None
+    fields = [field for field in opts.concrete_fields if field is not pk]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(str(field.column)) for field in [pk, *fields])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [opts.db_table, pk.column, len(objs)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        with cursor.cursor.copy(f"COPY {quote(opts.db_table)} ({columns}) FROM STDIN") as copy:
+            for obj, pk_value in zip(objs, ids, strict=True):
+                # Foreign keys to objects saved after they were assigned (as bulk_create does).
+                obj._prepare_related_fields_for_save(operation_name="bulk_insert")  # type: ignore[attr-defined]
+                for field in fields:
+                    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+                        field.pre_save(obj, add=True)
+                obj.pk = pk_value
+                copy.write_row(
+                    [pk_value]
+                    + [
+                        field.get_db_prep_save(getattr(obj, field.attname), connection)
+                        for field in fields
+                    ]
+                )
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    return objs
