@@ -22,6 +22,7 @@ class ProjectForm(VersionedModelForm):
             "budget",
             "start_date",
             "end_date",
+            "reporting_period",
             "description",
         ]
         widgets = {
@@ -30,13 +31,25 @@ class ProjectForm(VersionedModelForm):
             "description": forms.Textarea(attrs={"rows": 3}),
             "team": forms.SelectMultiple(attrs={"size": 6}),
         }
-        help_texts = {"team": "Staff on the project besides its manager."}
+        help_texts = {
+            "team": "Staff on the project besides its manager.",
+            "budget": "The budget at completion (BAC): the first baseline.",
+            "reporting_period": "How often status reports are due; each covers one period.",
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         staff = User.objects.filter(is_active=True).exclude(role=Role.EXECUTIVE)
         limit_choices(self, "manager", staff.filter(role__in=[Role.PM, Role.DIRECTOR]))
         limit_choices(self, "team", staff)
+        if self.instance.pk is not None:
+            # The baseline owns the budget: it changes only through a re-baseline, with a reason.
+            budget = self.fields["budget"]
+            budget.disabled = True
+            budget.help_text = (
+                "Set by the baseline in force: re-baseline to change the budget "
+                "(from the project page's delivery section)."
+            )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -358,7 +358,7 @@ class Milestone(TimeStamped, Versioned):
         if self.accepted_by_id and not self.actual_date:
             errors["actual_date"] = "A milestone is accepted only once it is completed."
         if (
-            self.accepted_by_id
+            self.accepted_by is not None
             and self.project_id
             and self.accepted_by.client_id != self.project.client_id
         ):

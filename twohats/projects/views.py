@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from twohats.growth.models import Opportunity
 from twohats.interactions.models import Interaction
 from twohats.interactions.selectors import timeline_page
+from twohats.projects.delivery_views import delivery_context
 from twohats.projects.filters import ProjectFilter
 from twohats.projects.forms import ProjectForm
 from twohats.projects.models import Project
@@ -62,15 +63,16 @@ def project_list(request: HttpRequest) -> HttpResponseBase:
 @login_required
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     project = get_visible(Project, request, pk, "client", "manager")
+    editable = can_edit(Project, request, pk)
     context = {
-        "project": project,
+        **delivery_context(request, project, can_write=editable),
         "client": project.client,
         "team": list(project.team.all()),
         "opportunities": list(
             Opportunity.objects.filter(project=project).select_related("identified_by")
         ),
         "timeline": timeline_page(Interaction.objects.filter(project=project)),
-        "can_edit": can_edit(Project, request, pk),
+        "can_edit": editable,
         "history": history_of(project),
     }
     return render(request, "projects/project_detail.html", context)
@@ -110,7 +112,8 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
         lambda form: record_update(
             project,
             actor=user_of(request),
-            fields=form.model_fields(),
+            # The budget is the baseline's: it moves only by re-baselining.
+            fields={k: v for k, v in form.model_fields().items() if k != "budget"},
             m2m={"team": form.cleaned_data["team"]},
             expected_version=form.expected_version,
         ),

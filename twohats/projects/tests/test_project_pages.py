@@ -20,6 +20,7 @@ def project_data(cast: Cast, **overrides: object) -> dict[str, object]:
         "budget": "480000",
         "start_date": "2026-12-01",
         "end_date": "2027-06-30",
+        "reporting_period": "monthly",
     } | overrides
 
 
