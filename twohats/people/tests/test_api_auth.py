@@ -178,6 +178,18 @@ EVERY_PATH = {
     "/api/v1/people/{user_id}/roles": {"get"},
     "/api/v1/health/clients/{client_id}/roles": {"get"},
     "/api/v1/people/{user_id}/independence": {"get"},
+    "/api/v1/projects/{project_id}/status-reports": {"get", "post"},
+    "/api/v1/status-reports/{report_id}": {"get"},
+    "/api/v1/status-reports/{report_id}/revise": {"post"},
+    "/api/v1/projects/{project_id}/milestones": {"get", "post"},
+    "/api/v1/milestones/{milestone_id}": {"get", "patch"},
+    "/api/v1/milestones/{milestone_id}/complete": {"post"},
+    "/api/v1/milestones/{milestone_id}/accept": {"post"},
+    "/api/v1/projects/{project_id}/change-requests": {"get", "post"},
+    "/api/v1/change-requests/{change_id}": {"get"},
+    "/api/v1/change-requests/{change_id}/decide": {"post"},
+    "/api/v1/projects/{project_id}/baselines": {"get", "post"},
+    "/api/v1/projects/{project_id}/delivery": {"get"},
 }
 
 
