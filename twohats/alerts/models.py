@@ -23,6 +23,9 @@ class Rule(models.TextChoices):
     ROLE_MIX = "role_mix", "Role mix off target"
     SENTIMENT_DROP = "sentiment_drop", "Sentiment drop"
     HEALTH_DROP = "health_drop", "Health drop"
+    DELIVERY_DIVERGES = "delivery_red_relationship_green", "Delivery red, relationship green"
+    RELATIONSHIP_DIVERGES = "relationship_red_delivery_green", "Relationship red, delivery green"
+    PENDING_CHANGE = "pending_change", "Change request pending too long"
 
 
 class Severity(models.IntegerChoices):

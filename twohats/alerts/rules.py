@@ -7,20 +7,21 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
+from twohats.alerts.delivery import divergence, pending_changes
 from twohats.alerts.models import Rule, Severity
+from twohats.alerts.pm_rules import going_native, role_mix
 from twohats.alerts.services import Evaluated, Finding, alerts_apply
 from twohats.clients.models import HIGH, Client, Contact, Stance
 from twohats.health.models import HealthPolicy, HealthSnapshot
-from twohats.health.policy import Rules
+from twohats.health.policy import Delivery, Rules
 from twohats.interactions.models import Channel, ClientRequest, Interaction, Priority
-from twohats.people.models import Role, User
 from twohats.projects.models import Project, ProjectStatus
 
 
@@ -61,6 +62,7 @@ class Context:
     today: dt.date
     rules: Rules
     accounts: dict[int, Account]
+    delivery: Delivery = field(default_factory=Delivery)
 
     def ago(self, days: float) -> dt.datetime:
         return self.now - dt.timedelta(days=days)
@@ -478,120 +480,6 @@ def Sum_(field: str, condition: Q) -> Any:
     return Sum(Cast(field, FloatField()), filter=condition)
 
 
-def _pms() -> dict[int, str]:
-    return {
-        pk: (f"{first} {last}".strip() or username)
-        for pk, first, last, username in User.objects.filter(
-            role=Role.PM, is_active=True
-        ).values_list("id", "first_name", "last_name", "username")
-    }
-
-
-def going_native(ctx: Context) -> dict[str, list[Finding]]:
-    """Rule 1: over the last N weeks the PM worked at one client's site on more than the policy
-    share of workdays and has not been at the home office for N workdays. Severity rises with
-    the PM's tenure as that account's lead."""
-    from twohats.health.independence import independence
-
-    pms = _pms()
-    found = independence(until=ctx.today, weeks=ctx.rules.native_weeks, user_ids=list(pms))
-    leads = {
-        (row[0], row[1]): row[2]
-        for row in Client.objects.filter(account_lead_id__in=list(found)).values_list(
-            "account_lead_id", "id", "account_lead_since"
-        )
-    }
-    names = dict(
-        Client.objects.filter(
-            pk__in=[i.top_client_id for i in found.values() if i.top_client_id]
-        ).values_list("id", "name")
-    )
-    findings = []
-    for user_id, seen in found.items():
-        if not seen.workdays or seen.top_client_id is None:
-            continue
-        share = seen.top_client_days / seen.workdays
-        if share <= ctx.rules.native_site_share:
-            continue
-        if seen.workdays_since_home_office < ctx.rules.native_home_absence_days:
-            continue
-        since = leads.get((user_id, seen.top_client_id))
-        tenure = (ctx.today - since).days / 365.25 if since else 0.0
-        long_tenure = tenure >= ctx.rules.native_rotation_years
-        client = names.get(seen.top_client_id, "a client")
-        playbook = [
-            "Return to the home office for the weekly review",
-            "Rotate a team member onto the client's site for some of the days",
-        ]
-        if long_tenure:
-            playbook.append("Plan a rotation of the account lead with your director")
-        findings.append(
-            Finding(
-                rule=Rule.GOING_NATIVE,
-                subject_key=f"pm:{user_id}",
-                severity=Severity.HIGH if long_tenure or share > 0.95 else Severity.MEDIUM,
-                title=f"{pms[user_id]}: {share:.0%} of workdays at {client}'s site, "
-                f"{seen.workdays_since_home_office} workdays since the home office",
-                evidence={
-                    "site_share": round(share, 4),
-                    "policy_share": ctx.rules.native_site_share,
-                    "workdays": seen.workdays,
-                    "days_at_site": seen.top_client_days,
-                    "workdays_since_home_office": seen.workdays_since_home_office,
-                    "last_home_office": seen.last_home_office.isoformat()
-                    if seen.last_home_office
-                    else None,
-                    "lead_tenure_years": round(tenure, 1),
-                },
-                playbook=playbook,
-                client_id=seen.top_client_id,
-                pm_id=user_id,
-                owner_id=user_id,
-            )
-        )
-    return {Rule.GOING_NATIVE: findings}
-
-
-def role_mix(ctx: Context) -> dict[str, list[Finding]]:
-    """Rule 7 (PMs): the PM's role mix over the window departs from the firm's target by more
-    than the policy allows (total variation distance between the shares)."""
-    from twohats.health.roles import neglected_roles, role_distance
-    from twohats.health.roles import role_mix as measure_mix
-
-    pms = _pms()
-    target = HealthPolicy.objects.active().rules.role_target
-    mixes = measure_mix(
-        by="pm", since=ctx.ago(ctx.rules.role_window_days), until=ctx.now, ids=list(pms)
-    )
-    findings = []
-    for user_id, mix in mixes.items():
-        distance = role_distance(mix, target)
-        if distance <= ctx.rules.role_distance_max:
-            continue
-        neglected = neglected_roles(mix, target)
-        findings.append(
-            Finding(
-                rule=Rule.ROLE_MIX,
-                subject_key=f"pm:{user_id}",
-                severity=Severity.MEDIUM
-                if distance > 1.5 * ctx.rules.role_distance_max
-                else Severity.LOW,
-                title=f"{pms[user_id]}: role mix {distance:.0%} away from the firm's target",
-                evidence={
-                    "mix": mix,
-                    "distance": distance,
-                    "policy_distance": ctx.rules.role_distance_max,
-                    "neglected": neglected,
-                },
-                playbook=[f"Make room for it: {text}" for text in neglected[:2]]
-                or ["Review the role balance on your page with your director"],
-                pm_id=user_id,
-                owner_id=user_id,
-            )
-        )
-    return {Rule.ROLE_MIX: findings}
-
-
 BAND_ORDER = {"green": 3, "amber": 2, "red": 1}
 
 
@@ -663,17 +551,21 @@ RULES: list[Callable[[Context], dict[str, list[Finding]]]] = [
     growth_roles,
     sentiment,
     health,
+    divergence,
+    pending_changes,
 ]
 
 
 def alerts_evaluate(*, now: dt.datetime | None = None) -> Evaluated:
     """Run every rule as of `now` and reconcile the alerts with what they find."""
     now = now or timezone.now()
+    policy = HealthPolicy.objects.active().rules
     ctx = Context(
         now=now,
         today=timezone.localdate(now),
-        rules=HealthPolicy.objects.active().rules.rules,
+        rules=policy.rules,
         accounts=accounts(),
+        delivery=policy.delivery,
     )
     total = Evaluated()
     for rule in RULES:

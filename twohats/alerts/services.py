@@ -14,6 +14,7 @@ from django.db.models import Q
 
 from twohats.alerts.models import LIVE, Alert, AlertTransition, Rule, Status
 from twohats.people.models import User
+from twohats.writes import bulk_insert
 
 
 @dataclass(frozen=True)
@@ -147,11 +148,11 @@ def alerts_apply(
             for key, f in found.items()
             if key not in current
         ]
-        Alert.objects.bulk_create(fresh, batch_size=500)
+        bulk_insert(Alert, fresh)
         transitions += [
             AlertTransition(alert=a, at=now, from_status="", to_status=Status.OPEN) for a in fresh
         ]
-        AlertTransition.objects.bulk_create(transitions, batch_size=1000)
+        bulk_insert(AlertTransition, transitions)
         done.opened = len(fresh)
     return done
 

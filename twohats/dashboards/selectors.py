@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from twohats.alerts.filters import ORDERING, with_subjects
@@ -12,7 +14,8 @@ from twohats.clients.models import Client, Contact
 from twohats.interactions.models import Channel, ClientRequest, Interaction
 from twohats.interactions.selectors import timeline_queryset
 from twohats.people.models import User
-from twohats.projects.models import Project, ProjectStatus
+from twohats.projects.models import Milestone, Project, ProjectStatus
+from twohats.projects.selectors import DUE_SOON_DAYS
 
 SEARCH_LIMIT = 10
 
@@ -20,6 +23,8 @@ SEARCH_LIMIT = 10
 TODAY_ALERTS = 20
 TODAY_STEPS = 15
 TODAY_REQUESTS = 15
+TODAY_MILESTONES = 15
+MILESTONE_DAYS = DUE_SOON_DAYS  # milestones due within this many days are shown
 
 
 def today_for(user: User) -> dict[str, Any]:
@@ -77,6 +82,10 @@ def today_for(user: User) -> dict[str, Any]:
     )
     overdue = list(overdue_steps)
     late = list(breached)
+    milestones = list(_due_milestones(user, today)[: TODAY_MILESTONES + 1])
+    for milestone in milestones:
+        milestone.days = (milestone.due - today).days  # type: ignore[attr-defined]
+        milestone.days_late = -milestone.days  # type: ignore[attr-defined]
     return {
         **_today_alerts(user),
         "overdue_steps": overdue[:TODAY_STEPS],
@@ -84,12 +93,44 @@ def today_for(user: User) -> dict[str, Any]:
         "next_steps": list(next_steps),
         "breached_requests": late[:TODAY_REQUESTS],
         "more_breached_requests": len(late) > TODAY_REQUESTS,
+        "milestones": milestones[:TODAY_MILESTONES],
+        "more_milestones": len(milestones) > TODAY_MILESTONES,
+        "milestone_days": MILESTONE_DAYS,
         "accounts": list(accounts),
         "projects": list(projects),
         "recent": list(timeline_queryset(visible.filter(logged_by=user))[:8]),
         "today": today,
         "now": now,
     }
+
+
+def _due_milestones(user: User, today: dt.date) -> QuerySet[Milestone]:
+    """Open milestones of the user's active projects due (by forecast, else plan) within the
+    next days, the late ones first, each with `due` and `days` (negative: late): 1 query."""
+    due = Coalesce("forecast_date", "planned_date")
+    return (
+        Milestone.objects.filter(
+            project__in=Project.objects.worked_on_by(user)
+            .active()
+            .filter(status=ProjectStatus.ACTIVE)
+            .values("pk"),
+            actual_date__isnull=True,
+        )
+        .annotate(due=due)
+        .filter(due__lte=today + dt.timedelta(days=MILESTONE_DAYS))
+        .select_related("project__client")
+        .only(
+            "id",
+            "name",
+            "planned_date",
+            "forecast_date",
+            "project__id",
+            "project__name",
+            "project__client__id",
+            "project__client__name",
+        )
+        .order_by("due", "planned_date", "id")
+    )
 
 
 def _today_alerts(user: User) -> dict[str, Any]:

@@ -57,6 +57,9 @@ class SnapshotOut(Schema):
     project: int | None = Field(..., alias="project_id")
     overall: float | None = Field(..., description="0 to 100; null when no signal had data.")
     band: Band
+    relationship: float | None = Field(
+        None, description="0 to 100: every dimension but delivery, relationship health alone."
+    )
     dimensions: dict[str, float | None] = Field(..., description="Null: no data.")
     signals: dict[str, SignalOut] = Field(..., description="Measured signals, by name.")
     reasons: list[str] = Field(..., description="In plain words, the largest shortfall first.")

@@ -5,6 +5,9 @@ at each client's site, the recorded workdays since the PM was last at the home o
 longest run of consecutive recorded workdays at one client's site. Days are counted as recorded:
 an unrecorded day (a weekend, leave) neither breaks a run nor adds to one. Everything is a few
 GROUP BY queries for all PMs at once; the run is a gaps-and-islands query with ROW_NUMBER.
+
+Scope given away is the other sign: the change requests absorbed (as goodwill) on the projects
+a PM manages, decided in the window, by count and by value against those projects' budgets.
 """
 
 from __future__ import annotations
@@ -13,12 +16,15 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
 
 from twohats.people.models import WorkdayLocation
+from twohats.projects.models import ChangeRequest, Decision, Project, ProjectStatus
 
 Kind = WorkdayLocation.Kind
 
@@ -234,3 +240,61 @@ def weekly_locations(user_id: int, *, until: dt.date, weeks: int = 12) -> list[W
         )
         for n, week in enumerate(counts)
     ]
+
+
+@dataclass(frozen=True)
+class Absorbed:
+    """Change requests absorbed on a PM's projects in a window, against the budgets (BAC) of
+    their projects running in it."""
+
+    count: int
+    value: Decimal
+    budget: Decimal
+
+    @property
+    def share(self) -> float | None:
+        return round(float(self.value / self.budget), 6) if self.budget else None
+
+    @property
+    def share_per_cent(self) -> float | None:
+        share = self.share
+        return None if share is None else round(share * 100, 1)
+
+
+def absorbed_changes(*, until: dt.date, weeks: int, user_ids: Iterable[int]) -> dict[int, Absorbed]:
+    """Per PM, the change requests absorbed on the projects they manage and decided in the
+    `weeks` weeks ending on `until` (in the firm's time zone): 2 queries for all PMs at once. A
+    PM with no project running in the window and nothing absorbed is absent."""
+    ids = list(user_ids)
+    if not ids:
+        return {}
+    since = window_start(until, weeks)
+    zone = timezone.get_default_timezone()
+    start = dt.datetime.combine(since, dt.time(), tzinfo=zone)
+    end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    given = Q(decision=Decision.ABSORBED, decided_at__gte=start, decided_at__lt=end)
+    gave = {
+        row["project__manager_id"]: row
+        for row in ChangeRequest.objects.filter(given, project__manager_id__in=ids)
+        .values("project__manager_id")
+        .annotate(n=Count("id"), value=Sum("value"))
+        .order_by()
+    }
+    # The budgets of their projects running in the window, and of any they absorbed on.
+    running = Q(start_date__lte=until, end_date__gte=since) & ~Q(status=ProjectStatus.CANCELLED)
+    budgets = dict(
+        Project.objects.filter(manager_id__in=ids)
+        .filter(running | Q(pk__in=ChangeRequest.objects.filter(given).values("project_id")))
+        .values("manager_id")
+        .annotate(total=Sum("budget"))
+        .order_by()
+        .values_list("manager_id", "total")
+    )
+    return {
+        user_id: Absorbed(
+            count=gave[user_id]["n"] if user_id in gave else 0,
+            value=(gave[user_id]["value"] if user_id in gave else None) or Decimal(0),
+            budget=budgets.get(user_id) or Decimal(0),
+        )
+        for user_id in set(gave) | set(budgets)
+    }

@@ -98,7 +98,8 @@ class HealthSnapshotQuerySet(models.QuerySet["HealthSnapshot"]):
 
 
 class HealthSnapshot(models.Model):
-    """A client's (or one project's) relationship health on a date, with its parts and why."""
+    """A client's (or one project's) health on a date, with its parts and why: `overall` over
+    every dimension, `relationship` over all but delivery (the other hat, judged apart)."""
 
     date = models.DateField()
     client = models.ForeignKey(
@@ -114,6 +115,9 @@ class HealthSnapshot(models.Model):
     policy = models.ForeignKey(HealthPolicy, on_delete=models.PROTECT, related_name="+")
     overall = models.FloatField(null=True, blank=True)
     band = models.CharField(max_length=8)
+    relationship = models.FloatField(
+        null=True, blank=True, help_text="The score of every dimension but delivery."
+    )
     dimensions = models.JSONField(default=dict)  # name -> score (None without data)
     signals = models.JSONField(default=dict)  # name -> {"raw", "score", "weight"}
     reasons = models.JSONField(default=list)  # plain words, worst first

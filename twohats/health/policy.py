@@ -3,6 +3,9 @@
 A policy is data, stored as JSON in versioned `HealthPolicy` rows and validated here. Signals are
 named `<dimension>.<signal>`; a signal the policy does not weigh is not scored, so new signals
 (delivery, voice) join by adding them to the registry and to a new policy version.
+
+Every group below the dimensions has defaults for each of its keys, so that a version stored
+before a key existed still loads, with the key at its default.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ import datetime as dt
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from twohats.projects import evm
 
 Weight = Annotated[float, Field(ge=0, le=100)]
 
@@ -134,7 +139,55 @@ class Rules(Strict):
     native_site_share: float = Field(0.8, ge=0, le=1)
     native_home_absence_days: int = Field(15, gt=0, description="workdays without the office")
     native_rotation_years: float = Field(3, gt=0)
+    native_absorbed_count: int = Field(
+        3, gt=0, description="absorbed change requests in the window that raise the severity"
+    )
+    native_absorbed_share: float = Field(
+        0.05, gt=0, le=1, description="absorbed value, as a share of budgets, that raises it"
+    )
     escalation_days: int = Field(2, gt=0)
+    divergence_red_below: float = Field(
+        50.0, ge=0, le=100, description="a delivery or relationship score below this is red"
+    )
+    divergence_green_at: float = Field(
+        70.0, ge=0, le=100, description="...and at or above this, green"
+    )
+
+    @model_validator(mode="after")
+    def divergence_ordered(self) -> Rules:
+        if not self.divergence_red_below < self.divergence_green_at:
+            raise ValueError("the divergence red threshold must be below the green one")
+        return self
+
+
+class IndexBands(Strict):
+    """The traffic light of an earned-value index where higher is better (SPI, CPI)."""
+
+    green_at: float = Field(0.95, gt=0, description="green at or above")
+    amber_at: float = Field(0.90, gt=0, description="amber at or above, red below")
+
+    @model_validator(mode="after")
+    def ordered(self) -> IndexBands:
+        if not self.amber_at < self.green_at:
+            raise ValueError("the amber threshold must be below the green one")
+        return self
+
+    def of(self, value: float | None) -> str:
+        return evm.band(value, green_at=self.green_at, amber_at=self.amber_at) or "unknown"
+
+    def limit(self, band: str) -> float | None:
+        """The threshold a value of this band falls short of (None when green)."""
+        return {"amber": self.green_at, "red": self.amber_at}.get(band)
+
+
+class Delivery(Strict):
+    """Earned-value bands and change control."""
+
+    spi: IndexBands = IndexBands()
+    cpi: IndexBands = IndexBands()
+    pending_change_days: int = Field(
+        14, gt=0, description="a change request pending longer than this is flagged"
+    )
 
 
 class PolicyConfig(Strict):
@@ -143,6 +196,7 @@ class PolicyConfig(Strict):
     calendar: Calendar = Calendar()
     sla: Sla = Sla()
     rules: Rules = Rules()
+    delivery: Delivery = Delivery()
     role_target: dict[str, float] = Field(
         default={
             "implementer": 40,
@@ -173,8 +227,25 @@ class PolicyConfig(Strict):
         return found.signals.get(signal) if found else None
 
 
+# The dimension the delivery hat is scored on; every other dimension is relationship health.
+DELIVERY = "delivery"
+
+DELIVERY_DIMENSION: dict[str, Any] = {
+    "weight": 20,
+    "signals": {
+        # SPI and CPI score 100 at 0.95 (the green band) and 0 at 0.85: the red band's 0.90
+        # is half-way, where a dimension turns red.
+        "spi": {"weight": 30, "good": 0.95, "bad": 0.85},
+        "cpi": {"weight": 30, "good": 0.95, "bad": 0.85},
+        "milestone_slippage_days": {"weight": 15, "good": 0, "bad": 30},
+        "burn_vs_progress": {"weight": 15, "good": 0.05, "bad": 0.2},
+        "pending_changes": {"weight": 10, "good": 0, "bad": 3},
+    },
+}
+
 DEFAULT_CONFIG: dict[str, Any] = {
     "dimensions": {
+        DELIVERY: DELIVERY_DIMENSION,
         "presence": {
             "weight": 25,
             "signals": {
@@ -183,7 +254,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
             },
         },
         "coverage": {
-            "weight": 25,
+            "weight": 20,
             "signals": {
                 "high_power_engaged_share": {"weight": 50, "good": 0.8, "bad": 0.2},
                 "engaged_contacts_90d": {"weight": 30, "good": 5, "bad": 1},
@@ -191,14 +262,14 @@ DEFAULT_CONFIG: dict[str, Any] = {
             },
         },
         "responsiveness": {
-            "weight": 20,
+            "weight": 15,
             "signals": {
                 "median_response_vs_sla": {"weight": 50, "good": 0.5, "bad": 1.5},
                 "breach_share_90d": {"weight": 50, "good": 0.05, "bad": 0.3},
             },
         },
         "sentiment": {
-            "weight": 20,
+            "weight": 10,
             "signals": {
                 "mean_90d": {"weight": 60, "good": 1.0, "bad": -0.5},
                 "trend_30d": {"weight": 40, "good": 0.0, "bad": -1.0},

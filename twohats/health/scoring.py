@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from twohats.health.policy import PolicyConfig
+from twohats.health.policy import DELIVERY, PolicyConfig
 
 # A signal scoring below this is named among the reasons (small shortfalls are noise).
 REASON_BELOW = 90.0
@@ -34,6 +34,8 @@ class Result:
     signals: dict[str, dict[str, Any]]
     reasons: list[str]
     missing: list[str]
+    # The score without the delivery dimension: relationship health alone.
+    relationship: float | None = None
 
 
 def score(
@@ -74,6 +76,7 @@ def score(
             weighted_total += dimension_score * dimension.weight
             weight_sum += dimension.weight
     overall = round(weighted_total / weight_sum, 6) if weight_sum else None
+    relationship = relationship_score(dimensions, policy)
     reasons = [text for _, text in sorted(losses, key=lambda item: -item[0])]
     return Result(
         overall=overall,
@@ -82,4 +85,20 @@ def score(
         signals=signals,
         reasons=reasons,
         missing=missing,
+        relationship=relationship,
     )
+
+
+def relationship_score(
+    dimensions: Mapping[str, float | None], policy: PolicyConfig
+) -> float | None:
+    """The weighted average of every dimension but delivery that has a score (the delivery hat
+    and the relationship hat are judged apart, so that their divergence shows)."""
+    total = weights = 0.0
+    for name, dimension in policy.dimensions.items():
+        value = dimensions.get(name)
+        if name == DELIVERY or value is None:
+            continue
+        total += value * dimension.weight
+        weights += dimension.weight
+    return round(total / weights, 6) if weights else None

@@ -22,14 +22,25 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
 from django.db.models.functions import Coalesce
 
 from twohats.clients.models import Client
-from twohats.health.independence import Independence, Week, independence, weekly_locations
+from twohats.health.delivery import latest_report
+from twohats.health.filters import QUADRANT_CHOICES, QUADRANTS
+from twohats.health.independence import (
+    Absorbed,
+    Independence,
+    Week,
+    absorbed_changes,
+    independence,
+    weekly_locations,
+)
 from twohats.health.models import HealthPolicy, HealthSnapshot
+from twohats.health.policy import PolicyConfig
 from twohats.health.roles import Mix, neglected_roles, role_distance, role_mix, target_shares
 from twohats.people.models import Role, User
 from twohats.projects.models import Project, ProjectStatus
@@ -131,14 +142,40 @@ def earlier_point(series: list[Point], latest: dt.date) -> Point | None:
     return earlier[-1] if earlier else None
 
 
+def with_latest_report(projects: QuerySet[Project]) -> QuerySet[Project]:
+    """Projects with their latest current status report's date, SPI, CPI and RAG (None without
+    a report): each a lookup on the (project, -period_end) index of current reports."""
+    latest = latest_report()
+    return projects.annotate(
+        report_date=Subquery(latest.values("period_end")[:1]),
+        report_spi=Subquery(latest.values("spi")[:1]),
+        report_cpi=Subquery(latest.values("cpi")[:1]),
+        report_rag=Subquery(latest.values("rag")[:1]),
+    )
+
+
+def band_deliveries(projects: list[Project], policy: PolicyConfig) -> list[Project]:
+    """Name the bands of projects read by `with_latest_report`, under the policy: no query."""
+    for project in projects:
+        project.spi_band = policy.delivery.spi.of(project.report_spi)  # type: ignore[attr-defined]
+        project.cpi_band = policy.delivery.cpi.of(project.report_cpi)  # type: ignore[attr-defined]
+    return projects
+
+
 def project_bands(client: Client, date: dt.date | None) -> list[Project]:
-    """The client's active projects, each with its snapshot of `date` (None without one)."""
-    projects = Project.objects.filter(
-        client=client, status=ProjectStatus.ACTIVE, archived_at__isnull=True
-    ).select_related("manager")
+    """The client's active projects, each with its snapshot of `date` (None without one): its
+    overall and relationship health, and its delivery from the latest status report. 2 queries
+    (the projects, the policy)."""
+    projects = with_latest_report(
+        Project.objects.filter(
+            client=client, status=ProjectStatus.ACTIVE, archived_at__isnull=True
+        ).select_related("manager")
+    )
     if date is None:
         projects = projects.annotate(
-            health_score=Value(None, FloatField()), health_band=Value("unknown")
+            health_score=Value(None, FloatField()),
+            health_band=Value("unknown"),
+            relationship_score=Value(None, FloatField()),
         )
     else:
         projects = projects.annotate(
@@ -146,12 +183,17 @@ def project_bands(client: Client, date: dt.date | None) -> list[Project]:
         ).annotate(
             health_score=F("snapshot__overall"),
             health_band=Coalesce(F("snapshot__band"), Value("unknown")),
+            relationship_score=F("snapshot__relationship"),
         )
-    return list(projects.order_by("name", "id"))
+    policy = HealthPolicy.objects.active().rules
+    found = band_deliveries(list(projects.order_by("name", "id")), policy)
+    for project in found:
+        project.relationship_band = policy.bands.of(project.relationship_score)  # type: ignore[attr-defined]
+    return found
 
 
 def client_health(client: Client) -> dict[str, Any]:
-    """What the client's health card shows: 3 queries."""
+    """What the client's health card shows: 4 queries."""
     latest = latest_client_snapshot(client)
     if latest is None:
         return {"snapshot": None, "series": [], "projects": project_bands(client, None)}
@@ -320,6 +362,18 @@ class IndependenceView:
     client_names: dict[int, str]  # the clients named in the numbers that the viewer may see
     site_share_max: float
     home_absence_max: int
+    absorbed: Absorbed | None = None  # None: no project running and nothing absorbed
+    absorbed_count_max: int = 0
+    absorbed_share_max: float = 0.0
+
+    @property
+    def absorbed_high(self) -> bool:
+        """As many absorbed change requests, or as much of the budgets given away, as raise
+        the going-native alert's severity."""
+        gave = self.absorbed
+        return gave is not None and (
+            gave.count >= self.absorbed_count_max or (gave.share or 0) >= self.absorbed_share_max
+        )
 
     @property
     def top_share_high(self) -> bool:
@@ -336,8 +390,8 @@ class IndependenceView:
 def independence_view(
     viewer: User, person: User, *, today: dt.date, policy: HealthPolicy
 ) -> IndependenceView:
-    """The person's independence numbers over the policy's window and 12 weeks of places: at
-    most 5 queries."""
+    """The person's independence numbers over the policy's window, the change requests they
+    absorbed in it, and 12 weeks of places: at most 7 queries."""
     rules = policy.rules.rules
     numbers = independence(until=today, weeks=rules.native_weeks, user_ids=[person.pk]).get(
         person.pk
@@ -355,6 +409,11 @@ def independence_view(
         client_names=names,
         site_share_max=rules.native_site_share,
         home_absence_max=rules.native_home_absence_days,
+        absorbed=absorbed_changes(until=today, weeks=rules.native_weeks, user_ids=[person.pk]).get(
+            person.pk
+        ),
+        absorbed_count_max=rules.native_absorbed_count,
+        absorbed_share_max=rules.native_absorbed_share,
     )
 
 
@@ -373,3 +432,44 @@ def person_page(viewer: User, person: User, *, now: dt.datetime, today: dt.date)
         "clients": list(led),
         "as_of": as_of,
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# Delivery: projects by SPI/CPI quadrant
+
+# The scatter draws at most this many projects (the worst first); the table pages through all.
+SCATTER_LIMIT = 2000
+
+
+def delivery_rows(viewer: User) -> QuerySet[Project]:
+    """The active projects the user may see, with their latest status report's SPI, CPI, RAG
+    and date, and the quadrant they fall in (`unknown` without both indices)."""
+    projects = with_latest_report(
+        Project.objects.visible_to(viewer)
+        .active()
+        .filter(status=ProjectStatus.ACTIVE)
+        .select_related("client", "manager__practice")
+    )
+    return projects.annotate(
+        quadrant=Case(
+            *(When(condition, then=Value(name)) for name, (_, condition) in QUADRANTS.items()),
+            default=Value("unknown"),
+        )
+    )
+
+
+def quadrant_counts(rows: QuerySet[Any]) -> dict[str, int]:
+    """How many rows fall in each quadrant: 1 query."""
+    counted = rows.order_by().values("quadrant").annotate(n=Count("id"))
+    found = {row["quadrant"]: row["n"] for row in counted}
+    return {name: found.get(name, 0) for name, _ in QUADRANT_CHOICES}
+
+
+def scatter_points(rows: QuerySet[Any]) -> list[dict[str, Any]]:
+    """The rows with both indices, as few columns as the chart needs: 1 query, at most
+    SCATTER_LIMIT + 1 rows (one more says there were more)."""
+    return list(
+        rows.exclude(quadrant="unknown").values(
+            "id", "name", "client__name", "report_spi", "report_cpi", "quadrant"
+        )[: SCATTER_LIMIT + 1]
+    )

@@ -11,14 +11,14 @@ from zoneinfo import ZoneInfo
 from auditlog.context import set_actor
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 
 from twohats.clients.models import Client
+from twohats.health.delivery import live_projects
 from twohats.health.models import HealthPolicy, HealthSnapshot
 from twohats.health.scoring import Reading, score
 from twohats.health.signals import DESCRIBE, Window, measure
 from twohats.people.models import User
-from twohats.projects.models import Project, ProjectStatus
+from twohats.writes import bulk_insert
 
 # Daily snapshots are kept this long; older ones are thinned to one a week.
 DAILY_RETENTION_DAYS = 90
@@ -53,16 +53,9 @@ def health_recompute(*, date: dt.date) -> Recomputed:
             "id", flat=True
         )
     )
-    projects = list(
-        Project.objects.filter(
-            start_date__lte=date, archived_at__isnull=True, created_at__lt=window.end
-        )
-        .filter(Q(end_date__gte=date) | Q(status=ProjectStatus.ACTIVE))
-        .exclude(status=ProjectStatus.CANCELLED)
-        .values_list("id", "client_id")
-    )
-    by_client = measure("client", window)
-    by_project = measure("project", window)
+    projects = list(live_projects(date, window.end).values_list("id", "client_id"))
+    by_client = measure("client", window, policy.rules)
+    by_project = measure("project", window, policy.rules)
     rows = [_snapshot(date, policy, by_client.get(c, {}), client_id=c) for c in clients]
     rows += [
         _snapshot(date, policy, by_project.get(p, {}), client_id=c, project_id=p)
@@ -70,7 +63,7 @@ def health_recompute(*, date: dt.date) -> Recomputed:
     ]
     with transaction.atomic():
         HealthSnapshot.objects.filter(date=date).delete()
-        HealthSnapshot.objects.bulk_create(rows, batch_size=2000)
+        bulk_insert(HealthSnapshot, rows)
     return Recomputed(date, len(clients), len(projects), time.perf_counter() - started)
 
 
@@ -90,6 +83,7 @@ def _snapshot(
         policy=policy,
         overall=result.overall,
         band=result.band,
+        relationship=result.relationship,
         dimensions=result.dimensions,
         signals=result.signals,
         reasons=result.reasons,

@@ -19,6 +19,8 @@ from django.db.models.functions import Cast
 
 from twohats.clients.models import HIGH, Client, Contact
 from twohats.growth.models import OPEN_STAGES, Opportunity, Stage
+from twohats.health import delivery
+from twohats.health.policy import Delivery, PolicyConfig
 from twohats.health.scoring import Describe, Reading
 from twohats.interactions.models import Channel, ClientRequest, Interaction
 from twohats.projects.models import Project, ProjectStatus
@@ -40,12 +42,17 @@ class Window:
         return self.end - dt.timedelta(days=days)
 
 
-def measure(subject: str, window: Window) -> Readings:
+def measure(subject: str, window: Window, policy: PolicyConfig | None = None) -> Readings:
     """Every signal's readings for all clients (subject "client") or projects ("project")."""
     key = "client_id" if subject == "client" else "project_id"
     readings: Readings = defaultdict(dict)
-    for group in (presence_and_sentiment, coverage, responsiveness, growth):
-        for subject_id, values in group(key, window).items():
+    settings = policy.delivery if policy is not None else Delivery()
+    groups = [
+        group(key, window) for group in (presence_and_sentiment, coverage, responsiveness, growth)
+    ]
+    groups.append(delivery.measure(key, window, settings))
+    for found in groups:
+        for subject_id, values in found.items():
             readings[subject_id].update(values)
     return readings
 
@@ -344,4 +351,5 @@ DESCRIBE: dict[str, Describe] = {
         f"open pipeline and wins of the last year are {_per_cent(r.raw)} of active budgets; "
         f"policy {_per_cent(good)}"
     ),
+    **delivery.DESCRIBE,
 }

@@ -1,12 +1,13 @@
-"""Mounted at the site's root: /portfolio/, /people/<id>/ and /health/…"""
+"""Mounted at the site's root: /portfolio/, /portfolio/delivery/, /people/<id>/ and /health/…"""
 
 from django.urls import path
 
-from twohats.health import policy_views, views
+from twohats.health import delivery_views, policy_views, views
 
 app_name = "health"
 urlpatterns = [
     path("portfolio/", views.portfolio, name="portfolio"),
+    path("portfolio/delivery/", delivery_views.delivery_portfolio, name="delivery"),
     path("people/<int:pk>/", views.person, name="person"),
     path("health/clients/<int:pk>/", views.client_page, name="client"),
     path("health/clients/<int:pk>/card/", views.client_card, name="client_card"),

@@ -57,6 +57,11 @@ SIGNAL_LABELS = {
     "sentiment.mean_90d": "Mean sentiment over 90 days",
     "sentiment.trend_30d": "Change of sentiment in 30 days",
     "growth.pipeline_vs_budget": "Pipeline and wins against active budgets",
+    "delivery.spi": "Schedule performance index (SPI) of the latest status reports",
+    "delivery.cpi": "Cost performance index (CPI) of the latest status reports",
+    "delivery.milestone_slippage_days": "Days the worst open milestone is late",
+    "delivery.burn_vs_progress": "Share of the budget spent ahead of the work done",
+    "delivery.pending_changes": "Change requests pending past the policy's limit",
 }
 
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 from twohats.alerts.models import Alert
 from twohats.alerts.services import alert_resolve, alert_snooze
 from twohats.alerts.tests.raising import finding, raise_alerts
+from twohats.health.tests.reporting import milestone
 from twohats.interactions.models import ClientRequest
 from twohats.interactions.requests import request_create, request_respond
 from twohats.test import (
@@ -185,6 +186,8 @@ def add_rows(cast: Cast, count: int) -> None:
     """`count` of each row the page lists, about the owner."""
     clients = [ClientFactory(account_lead=cast.owner) for _ in range(count)]
     projects = [ProjectFactory(client=c, manager=cast.owner) for c in clients]
+    for n, p in enumerate(projects):  # due in the next 14 days, or late
+        milestone(p, f"Milestone {n}", dt.date(2026, 3, 1) + dt.timedelta(days=n % 20))
     Alert.objects.all().delete()
     raise_alerts(
         *(

@@ -144,7 +144,8 @@ def test_it_measures_every_signal_of_an_account(account: Cast) -> None:
         "sentiment.trend_30d": pytest.approx(-2 / 3 - 5 / 3, abs=1e-6),
         "growth.pipeline_vs_budget": 0.3,
     }
-    assert snap.missing == []
+    # Every relationship signal has data; delivery has none (no status report).
+    assert [name for name in snap.missing if not name.startswith("delivery.")] == []
     assert "no face-to-face meeting in 41 days; policy 30" in snap.reasons
     assert "2 of 5 high-power contacts engaged in 90 days; policy 80 %" in snap.reasons
     assert "2 of 4 requests in 90 days breached their SLA; policy 5 %" in snap.reasons
@@ -163,6 +164,7 @@ def test_it_scores_with_the_policy_weights(account: Cast) -> None:
     growth = 100.0
     assert snap.dimensions == pytest.approx(
         {
+            "delivery": None,  # no status report, milestone or change request: left out
             "presence": presence,
             "coverage": coverage,
             "responsiveness": responsiveness,
@@ -171,9 +173,10 @@ def test_it_scores_with_the_policy_weights(account: Cast) -> None:
         },
         abs=1e-5,
     )
-    overall = 25 * presence + 25 * coverage + 20 * responsiveness + 20 * sentiment + 10 * growth
-    assert snap.overall == pytest.approx(overall / 100, abs=1e-5)
-    assert snap.band == "red" if overall / 100 < 50 else "amber"
+    overall = 25 * presence + 20 * coverage + 15 * responsiveness + 10 * sentiment + 10 * growth
+    assert snap.overall == pytest.approx(overall / 80, abs=1e-5)  # delivery's 20 spread
+    assert snap.relationship == snap.overall  # without delivery, the same
+    assert snap.band == "red" if overall / 80 < 50 else "amber"
 
 
 @time_machine.travel(END, tick=False)
