@@ -4,7 +4,10 @@ Runs in its own database (var/bench-<scale>.sqlite3, or a `<name>_bench` databas
 one DATABASE_URL names), so it never touches real data. Prints the demo build's rows per second,
 then for each page: SQL queries per request and the median and 95th percentile of the server
 time over 50 requests (measured in-process, from the request entering Django to the response
-leaving it, so the figures exclude the network and the browser).
+leaving it, so the figures exclude the network and the browser). The delivery pages (the
+project page of the project with the most reports, milestones and changes and of a typical one;
+the portfolio's SPI/CPI scatter) are found by URL name, and skipped with a line saying so while
+they do not exist.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -122,19 +126,37 @@ def main(argv: list[str] | None = None) -> int:
         )
         for line in writer.report():
             print("  " + line)
+        delivery = [label for label in writer.rows if label in DELIVERY_TABLES]
+        delivery_rows = sum(writer.rows[label] for label in delivery)
+        seconds = writer.steps.get(DELIVERY_STEP, 0.0)
+        if seconds:
+            print(
+                f"Delivery data ({', '.join(delivery)}): {delivery_rows:,} rows in "
+                f"{seconds:.1f} s = {delivery_rows / seconds:,.0f} rows/s, "
+                f"{seconds / writer.elapsed:.0%} of the build"
+            )
     else:
         print("Demo build: reusing the data already in the benchmark database")
 
     measure_health()
-    rows = measure_pages(args.runs)
-    print(f"\n{'page':<46} {'status':>6} {'queries':>7} {'median ms':>10} {'p95 ms':>8}")
+    rows = measure_pages(args.runs) + measure_delivery_pages(args.runs)
+    print(f"\n{'page':<58} {'status':>6} {'queries':>7} {'median ms':>10} {'p95 ms':>8}")
     for row in rows:
         print(
-            f"{row['page']:<46} {row['status']:>6} {row['queries']:>7} "
+            f"{row['page']:<58} {row['status']:>6} {row['queries']:>7} "
             f"{row['median_ms']:>10.1f} {row['p95_ms']:>8.1f}"
         )
     return 0
 
+
+DELIVERY_TABLES = (
+    "projects.Baseline",
+    "projects.PlannedValue",
+    "projects.StatusReport",
+    "projects.Milestone",
+    "projects.ChangeRequest",
+)
+DELIVERY_STEP = "plans and reports"
 
 BASELINE_SQL = (
     "SELECT client_id, count(*), max(occurred_at), avg(sentiment) FROM {table} GROUP BY client_id"
@@ -227,6 +249,108 @@ def measure_pages(runs: int) -> list[dict[str, Any]]:
             lambda: api.get(f"/api/v1/interactions?client={largest.pk}"),
         ),
     ]
+    return [measure(label, call, runs) for label, call in checks]
+
+
+def url_or_none(name: str, *args: object) -> str | None:
+    """The path of a named URL, or None while the page does not exist yet."""
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+# The portfolio's SPI/CPI scatter: the health URL of this name (the issue's page), or failing
+# that one whose name or view says scatter.
+SCATTER_URL_NAME = "health:delivery"
+
+
+def scatter_url() -> str | None:
+    from django.urls import URLPattern, get_resolver
+
+    url = url_or_none(SCATTER_URL_NAME)
+    if url is not None:
+        return url
+    patterns = get_resolver().namespace_dict.get("health")
+    if patterns is None:
+        return None
+    for pattern in patterns[1].url_patterns:
+        if not isinstance(pattern, URLPattern) or not pattern.name:
+            continue
+        view = getattr(pattern.callback, "__name__", "")
+        if "scatter" in pattern.name or "scatter" in view:
+            return url_or_none(f"health:{pattern.name}")
+    return None
+
+
+def measure_delivery_pages(runs: int) -> list[dict[str, Any]]:
+    """The project page of the project with the most delivery records and of a typical one,
+    as their PMs, and the portfolio's SPI/CPI scatter; a page not built yet is skipped."""
+    from django.db.models import Count, IntegerField, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+    from django.test import Client as Browser
+
+    from twohats.people.models import Role, User
+    from twohats.projects.models import ChangeRequest, Milestone, Project, StatusReport
+
+    def count_of(model: Any) -> Coalesce:
+        rows = (
+            model.objects.filter(project=OuterRef("pk"))
+            .order_by()
+            .values("project")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+    ranked = list(
+        Project.objects.exclude(status="proposed")
+        .annotate(
+            n_reports=count_of(StatusReport),
+            n_milestones=count_of(Milestone),
+            n_changes=count_of(ChangeRequest),
+        )
+        .values_list("pk", "n_reports", "n_milestones", "n_changes")
+    )
+    if not ranked:
+        print("Project pages: skipped, no project has started")
+        return []
+    by_total = sorted(ranked, key=lambda row: (-(row[1] + row[2] + row[3]), row[0]))
+    picks = [("most records", by_total[0]), ("typical", by_total[len(by_total) // 2])]
+
+    def signed_in(user: User) -> Browser:
+        browser = Browser()
+        browser.force_login(user)
+        return browser
+
+    checks: list[tuple[str, Callable[[], Any]]] = []
+    for kind, (pk, reports, milestones, changes) in picks:
+        url = url_or_none("projects:detail", pk)
+        if url is None:
+            print("Project page: skipped, no URL named projects:detail yet")
+            break
+        project = Project.objects.select_related("manager").get(pk=pk)
+        browser = signed_in(project.manager)
+        label = f"project page, PM, {kind}: {reports} rep / {milestones} ms / {changes} CR"
+        checks.append((label, partial(browser.get, url)))
+    scatter = scatter_url()
+    if scatter is None:
+        print(
+            f"Portfolio SPI/CPI scatter: skipped, no URL named {SCATTER_URL_NAME} "
+            "(nor a health URL or view named *scatter*) yet"
+        )
+    else:
+        director = User.objects.filter(role=Role.DIRECTOR, led_practices__isnull=False).first()
+        executive = (
+            User.objects.filter(role=Role.EXECUTIVE).first()
+            or User.objects.filter(role=Role.ADMIN).first()
+        )
+        assert director is not None and executive is not None
+        as_director, as_executive = signed_in(director), signed_in(executive)
+        checks.append(("portfolio SPI/CPI scatter, director", lambda: as_director.get(scatter)))
+        checks.append(("portfolio SPI/CPI scatter, executive", lambda: as_executive.get(scatter)))
     return [measure(label, call, runs) for label, call in checks]
 
 

@@ -12,6 +12,7 @@ from twohats.demo.context import Context
 from twohats.demo.delivery import build_delivery
 from twohats.demo.interactions import build_interactions
 from twohats.demo.people import build_people
+from twohats.demo.reports import build_reports
 from twohats.demo.requests import build_requests
 from twohats.demo.scale import Scale
 from twohats.demo.workdays import insert_workdays, plan_workdays
@@ -31,16 +32,24 @@ def build(
     """
     writer = Writer(progress=progress, out=out or sys.stderr)
     ctx = Context(scale=scale, seed=seed, writer=writer)
-    build_people(ctx)
-    plan_clients(ctx)
-    build_clients(ctx)
-    build_delivery(ctx)
-    plan_workdays(ctx)
-    build_interactions(ctx)
-    build_requests(ctx)
-    insert_workdays(ctx)
+    with writer.step("people"):
+        build_people(ctx)
+    with writer.step("clients"):
+        plan_clients(ctx)
+        build_clients(ctx)
+    with writer.step("projects"):
+        build_delivery(ctx)
+    with writer.step("interactions"):
+        plan_workdays(ctx)
+        build_interactions(ctx)
+    with writer.step("requests"):
+        build_requests(ctx)
+    with writer.step("workdays"):
+        insert_workdays(ctx)
+    with writer.step("plans and reports"):
+        build_reports(ctx)
     # Bulk loads leave the planner's statistics stale: PostgreSQL then picks plans meant for
     # empty tables (the client list at 10,000 clients took 0.7 s instead of 0.1 s).
-    with connection.cursor() as cursor:
+    with writer.step("analyze"), connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return writer

@@ -196,7 +196,7 @@ def _request(
     return (
         client.id,
         project.id if project is not None else None,
-        _contact(rng, client, o),
+        contact_at(rng, client, o),
         rng.choices(CHANNELS, CHANNEL_WEIGHTS)[0],
         priority,
         rng.choice(SUBJECTS),
@@ -232,7 +232,7 @@ def _colleague(rng: random.Random, client: ClientPlan, project: ProjectPlan | No
     return client.lead
 
 
-def _contact(rng: random.Random, client: ClientPlan, ordinal: int) -> int | None:
+def contact_at(rng: random.Random, client: ClientPlan, ordinal: int) -> int | None:
     """Someone still at the client that day, the powerful more often."""
     ids, left = client.contact_ids, client.contact_left
     if not ids:

@@ -316,3 +316,104 @@ OPPORTUNITY_TITLES = (
 )
 
 LEFT_NOTES = ("Moved to a competitor", "Retired", "Reorganisation", "Left for another role")
+
+# ─── Delivery: status reports, milestones, change requests ───
+
+MILESTONE_NAMES = (
+    "Kick-off and project charter signed",
+    "Requirements baseline approved",
+    "Solution design approved",
+    "Environments ready",
+    "First release delivered",
+    "Data migration rehearsal passed",
+    "Integration tests passed",
+    "System tests passed",
+    "User acceptance tests passed",
+    "Go-live",
+    "Hypercare closed",
+)
+FINAL_MILESTONE = "Final acceptance and hand-over"
+
+NARRATIVES: dict[str, tuple[str, ...]] = {
+    "green": (
+        "Work is on plan; the last release was accepted without findings.",
+        "Progress as planned; the team is at full strength.",
+        "On track for the next milestone; no open escalations.",
+        "Steady period: design and build tasks closed as planned.",
+    ),
+    "amber": (
+        "Some slippage on the integration work; a recovery plan is in place.",
+        "Burn is ahead of progress this period; the staffing mix is under review.",
+        "Dependencies on the client's IT team are delaying testing.",
+        "Acceptance criteria still moving; the next milestone is at risk.",
+    ),
+    "red": (
+        "Behind plan: the test phase slipped and costs are above budget.",
+        "Scope growth without change control has eaten the contingency.",
+        "Key staff left; velocity dropped and the go-live date is at risk.",
+        "Environment problems blocked the team for most of the period.",
+    ),
+    "hold": ("On hold at the client's request; a small team keeps the environments alive.",),
+    "done": ("Final acceptance signed; the project is closed.",),
+}
+RISKS = (
+    "",
+    "Client test team availability in the next period.",
+    "Late delivery of the third-party interface.",
+    "Turnover in the client's product owner role.",
+    "Data quality of the legacy system.",
+    "Budget approval for the next phase not yet signed.",
+    "Performance of the integration platform under load.",
+)
+REPORT_NEXT_STEPS = (
+    "Close the open defects before the release.",
+    "Agree the test plan with the client.",
+    "Present the recovery plan at the steering committee.",
+    "Start the data migration rehearsal.",
+    "Confirm staffing for the next quarter.",
+    "Prepare the acceptance documents.",
+)
+REBASELINE_REASONS = (
+    "Scope added by the client's steering committee; new budget and dates agreed.",
+    "Re-plan after the integration platform was delayed by the client's supplier.",
+    "The client moved the go-live; plan and budget re-approved.",
+)
+REVISION_REASONS = (
+    "Late supplier invoices added to the actual cost.",
+    "Timesheets corrected after the month-end close.",
+    "Earned value corrected after the milestone review.",
+)
+CHANGE_SUBJECTS = (
+    "Extra report for the finance team",
+    "Additional interface to the HR system",
+    "Second language for the user interface",
+    "More test cycles before go-live",
+    "New user role with its own permissions",
+    "Migration of five more years of history",
+    "Support during the client's year-end close",
+    "Dashboard for the operations centre",
+    "Extra training sessions for regional teams",
+    "Single sign-on with the client's directory",
+    "Additional environment for performance tests",
+    "Changes to the approval workflow",
+    "Export of the data to the client's warehouse",
+    "On-site presence for the audit",
+)
+DECISION_REASONS: dict[str, tuple[str, ...]] = {
+    "billed": (
+        "Outside the contracted scope; priced at our rates and signed.",
+        "Quoted and accepted by the client's sponsor.",
+        "Covered by an amendment to the statement of work.",
+    ),
+    "absorbed": (
+        "Goodwill: the client is under budget pressure this year.",
+        "Small enough to absorb; keeps the relationship smooth.",
+        "Done to keep the sponsor happy before the renewal.",
+        "The client's team had already assumed it was in scope.",
+    ),
+    "declined": (
+        "Not compatible with the go-live date; proposed for phase 2.",
+        "Against the agreed architecture.",
+        "The client withdrew it after the estimate.",
+    ),
+}

@@ -18,7 +18,8 @@ from __future__ import annotations
 import sqlite3
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, TextIO, TypeVar
 
 from django.conf import settings
@@ -40,7 +41,17 @@ class Writer:
         self.out = out or sys.stderr
         self.rows: dict[str, int] = {}
         self.seconds: dict[str, float] = {}
+        # Wall time of each step of the build, generation included.
+        self.steps: dict[str, float] = {}
         self.started = time.perf_counter()
+
+    @contextmanager
+    def step(self, label: str) -> Iterator[None]:
+        began = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.steps[label] = self.steps.get(label, 0.0) + time.perf_counter() - began
 
     def record(self, label: str, rows: int, began: float) -> None:
         self.seconds[label] = self.seconds.get(label, 0.0) + time.perf_counter() - began
@@ -108,6 +119,9 @@ class Writer:
         rate = total / elapsed if elapsed else 0.0
         label = "total, with generation (wall time)"
         lines.append(f"{label:<36} {total:>10,} {elapsed:>9.1f} {rate:>10,.0f}")
+        if self.steps:
+            steps = ", ".join(f"{name} {seconds:.1f}" for name, seconds in self.steps.items())
+            lines.append(f"steps, wall s: {steps}")
         return lines
 
 

@@ -8,15 +8,17 @@ import io
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
 from auditlog.models import LogEntry
 from django.core.management import CommandError, call_command
 from django.core.management.color import no_style
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
+from twohats.bench import measure_delivery_pages
 from twohats.clients.models import Client, Contact
 from twohats.demo.build import build
 from twohats.demo.context import zone
@@ -27,13 +29,30 @@ from twohats.health.models import HealthPolicy
 from twohats.interactions.models import Channel, ClientRequest, Interaction, Kind
 from twohats.lib.business_hours import business_minutes_between
 from twohats.people.models import Practice, User, WorkdayLocation
-from twohats.projects.models import ContractType, Project, ProjectMember, ProjectStatus
+from twohats.projects.models import (
+    Baseline,
+    ChangeRequest,
+    ContractType,
+    Decision,
+    Milestone,
+    PlannedValue,
+    Project,
+    ProjectMember,
+    ProjectStatus,
+    StatusReport,
+)
+from twohats.projects.services import evm_of
 
 SEED = 11
 
 pytestmark = pytest.mark.django_db
 
 DEMO_MODELS = [
+    StatusReport,
+    PlannedValue,
+    Baseline,
+    Milestone,
+    ChangeRequest,
     ClientRequest,
     Interaction.contacts.through,
     Interaction.staff.through,
@@ -101,6 +120,15 @@ def digest() -> str:
                 "client__name", "priority", "raised_at", "due_at", "response_minutes"
             )
         )[::13],
+        sorted(
+            StatusReport.objects.values_list(
+                "project__code", "period_end", "revision", "earned_value", "actual_cost", "spi"
+            )
+        )[::7],
+        sorted(Milestone.objects.values_list("project__code", "name", "actual_date"))[::5],
+        sorted(ChangeRequest.objects.values_list("project__code", "asked_at", "decision", "value"))[
+            ::3
+        ],
     ]
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
@@ -325,6 +353,144 @@ def test_it_gives_every_pm_a_year_of_weekday_locations(demo: Built) -> None:
     )
     assert all(200 <= n <= 262 for n in per_pm.values())
     assert not WorkdayLocation.objects.filter(kind="client_site", client__isnull=True).exists()
+
+
+def latest_reports() -> list[StatusReport]:
+    """The current report of each project's latest period."""
+    current = StatusReport.objects.current()
+    latest = current.filter(project=OuterRef("project")).order_by("-period_end")
+    return list(
+        current.filter(period_end=Subquery(latest.values("period_end")[:1])).select_related(
+            "project__manager"
+        )
+    )
+
+
+def test_it_gives_every_project_a_plan_and_every_started_one_its_reports(demo: Built) -> None:
+    today = timezone.localdate()
+    assert not Project.objects.filter(baselines__isnull=True).exists()
+    assert not Baseline.objects.filter(plan__isnull=True).exists()
+    plans: dict[int, list[tuple[dt.date, Decimal]]] = {}
+    for baseline, day, value in PlannedValue.objects.values_list("baseline", "period_end", "value"):
+        plans.setdefault(baseline, []).append((day, value))
+    for baseline in Baseline.objects.all():
+        values = [value for _, value in sorted(plans[baseline.pk])]
+        assert values == sorted(values) and values[-1] == baseline.budget
+    # The project's budget is its latest baseline's.
+    latest = Baseline.objects.filter(project=OuterRef("pk")).order_by("-number")
+    assert not Project.objects.exclude(budget=Subquery(latest.values("budget")[:1])).exists()
+    assert set(Project.objects.values_list("reporting_period", flat=True)) == {"weekly", "monthly"}
+    reported = set(StatusReport.objects.values_list("project", flat=True))
+    for project in Project.objects.exclude(status="proposed"):
+        first_end = PlannedValue.objects.filter(baseline__project=project).earliest("period_end")
+        if first_end.period_end <= today:
+            assert project.pk in reported, project
+    assert not StatusReport.objects.filter(project__status="proposed").exists()
+    assert not StatusReport.objects.filter(period_end__gt=today).exists()
+    assert not StatusReport.objects.filter(created_at__gt=timezone.now()).exists()
+    assert not StatusReport.objects.filter(earned_value__gt=F("baseline__budget")).exists()
+
+
+def test_it_stores_the_indices_the_services_compute(demo: Built) -> None:
+    reports = StatusReport.objects.select_related("project", "baseline").order_by("pk")
+    for report in reports[::11]:
+        computed = evm_of(report)
+        assert report.spi == pytest.approx(computed.spi)
+        assert report.cpi == pytest.approx(computed.cpi)
+        assert report.spi_t == pytest.approx(computed.spi_t)
+        report.full_clean()
+
+
+def test_it_shows_projects_slipping_over_cost_and_re_baselined(demo: Built) -> None:
+    latest = [r for r in latest_reports() if r.project.status == "active"]
+    spi = [r.spi for r in latest if r.spi is not None]
+    cpi = [r.cpi for r in latest if r.cpi is not None]
+    assert sum(value >= 0.95 for value in spi) > 0.5 * len(spi)
+    assert sum(value < 0.9 for value in spi) >= 0.08 * len(spi)
+    assert sum(value < 0.9 for value in cpi) >= 0.08 * len(cpi)
+    assert {r.rag for r in latest} == {"green", "amber", "red"}
+    assert any(r.spi < 0.9 for r in latest if r.spi and r.project.manager.username == "pm")
+    # Re-baselined with a reason; the report of that period revised against the new plan.
+    second = Baseline.objects.filter(number=2)
+    assert second.exists() and not second.filter(reason="").exists()
+    revised = StatusReport.objects.filter(revision=2, baseline__number=2)
+    assert revised.exists() and not revised.filter(revision_reason="").exists()
+    assert Project.objects.filter(client__name=LARGEST.name, baselines__number=2).exists()
+    # Every superseded revision has a current successor for its period.
+    for report in StatusReport.objects.filter(superseded_at__isnull=False):
+        successor = StatusReport.objects.current().get(
+            project=report.project_id, period_end=report.period_end
+        )
+        assert successor.revision == report.revision + 1
+        assert successor.created_at >= report.created_at
+
+
+def test_it_gives_projects_milestones_within_budget(demo: Built) -> None:
+    today = timezone.localdate()
+    counts = Project.objects.annotate(n=Count("milestones"), value=Sum("milestones__planned_value"))
+    assert all(4 <= p.n <= 8 and p.value <= p.budget for p in counts)
+    milestones = Milestone.objects.all()
+    late = milestones.filter(
+        project__status="active", actual_date__isnull=True, planned_date__lt=today
+    )
+    assert late.exists() and not late.filter(forecast_date__lte=today).exists()
+    done = milestones.filter(actual_date__isnull=False)
+    assert done.filter(actual_date__gt=F("planned_date")).exists()
+    assert not milestones.filter(actual_date__gt=today).exists()
+    assert not milestones.filter(project__status="proposed", actual_date__isnull=False).exists()
+    accepted = milestones.filter(accepted_by__isnull=False)
+    assert 0.4 * done.count() <= accepted.count() < done.count()
+    assert not accepted.exclude(accepted_by__client=F("project__client")).exists()
+    assert not accepted.filter(accepted_at__date__lte=F("actual_date")).exists()
+    assert not accepted.filter(accepted_at__gt=timezone.now()).exists()
+    for milestone in milestones.select_related("project", "accepted_by")[::9]:
+        milestone.full_clean()
+
+
+def test_it_lets_the_native_pms_absorb_changes(demo: Built) -> None:
+    changes = ChangeRequest.objects.all()
+    assert set(changes.values_list("decision", flat=True)) == set(Decision.values)
+    pms = User.objects.filter(role="pm").annotate(
+        days=Count("workday_locations", distinct=True),
+        site=Count(
+            "workday_locations",
+            filter=Q(workday_locations__kind="client_site"),
+            distinct=True,
+        ),
+    )
+    native = {pm.pk for pm in pms if pm.site >= 0.7 * pm.days}
+    decided = changes.exclude(decision="pending")
+    by_pm = (
+        decided.values("project__manager")
+        .annotate(n=Count("id"), absorbed=Count("id", filter=Q(decision="absorbed")))
+        .filter(n__gte=3)
+    )
+    share = {row["project__manager"]: row["absorbed"] / row["n"] for row in by_pm}
+    natives = [value for pm, value in share.items() if pm in native]
+    others = sorted(value for pm, value in share.items() if pm not in native)
+    assert natives and min(natives) > 0.3 > others[len(others) // 2]
+    assert share.get(User.objects.get(username="pm").pk, 0) < 0.3
+    # A few wait for a decision, some of them for months.
+    old = timezone.now() - dt.timedelta(days=60)
+    assert changes.filter(decision="pending", asked_at__lt=old).exists()
+    assert (
+        not changes.filter(decision="pending")
+        .exclude(project__status__in=["active", "on_hold"])
+        .exists()
+    )
+    assert not decided.filter(Q(decided_by=None) | Q(decided_at__lt=F("asked_at"))).exists()
+    assert not decided.filter(decided_at__gt=timezone.now()).exists()
+    assert not changes.exclude(asked_by__client=F("project__client")).exists()
+    for change in changes.select_related("project", "asked_by")[::7]:
+        change.full_clean()
+
+
+def test_it_benches_the_delivery_pages_on_the_demo(demo: Built) -> None:
+    rows = measure_delivery_pages(runs=1)
+    pages = [row["page"] for row in rows]
+    assert pages[0].startswith("project page, PM, most records")
+    assert pages[1].startswith("project page, PM, typical")
+    assert all(row["status"] == 200 and row["queries"] > 0 for row in rows)
 
 
 def test_it_does_nothing_the_second_time_with_if_empty(demo: Built) -> None:
