@@ -51,7 +51,13 @@ from twohats.projects.models import (
     Project,
     StatusReport,
 )
-from twohats.projects.services import CENT, actual_time, period_ends, plan_linear
+from twohats.projects.services import (
+    CENT,
+    actual_time,
+    period_ends,
+    plan_linear,
+    status_reports_mark_latest,
+)
 
 CLIENT_BATCH = 1_000
 # Weekly reporting for some of the shorter projects; the rest report monthly.
@@ -178,6 +184,8 @@ def build_reports(ctx: Context) -> None:
             with transaction.atomic():
                 _flush(ctx, tables, batch)
             bar.update(sum(len(c.projects) for c in clients))
+    with transaction.atomic():
+        status_reports_mark_latest()
 
 
 def _course(

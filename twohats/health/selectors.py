@@ -22,14 +22,12 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
 from django.db.models.functions import Coalesce
 
 from twohats.clients.models import Client
-from twohats.health.delivery import latest_report
 from twohats.health.filters import QUADRANT_CHOICES, QUADRANTS
 from twohats.health.independence import (
     Absorbed,
@@ -144,13 +142,17 @@ def earlier_point(series: list[Point], latest: dt.date) -> Point | None:
 
 def with_latest_report(projects: QuerySet[Project]) -> QuerySet[Project]:
     """Projects with their latest current status report's date, SPI, CPI and RAG (None without
-    a report): each a lookup on the (project, -period_end) index of current reports."""
-    latest = latest_report()
-    return projects.annotate(
-        report_date=Subquery(latest.values("period_end")[:1]),
-        report_spi=Subquery(latest.values("spi")[:1]),
-        report_cpi=Subquery(latest.values("cpi")[:1]),
-        report_rag=Subquery(latest.values("rag")[:1]),
+    a report): one join on the report flagged latest when it was written."""
+    joined = projects.annotate(
+        latest_report=FilteredRelation(
+            "status_reports", condition=Q(status_reports__is_latest=True)
+        )
+    )
+    return joined.annotate(
+        report_date=F("latest_report__period_end"),
+        report_spi=F("latest_report__spi"),
+        report_cpi=F("latest_report__cpi"),
+        report_rag=F("latest_report__rag"),
     )
 
 

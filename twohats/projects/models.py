@@ -254,6 +254,9 @@ class StatusReport(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     superseded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The project's latest current report, flagged when reports are written, so that portfolio
+    # pages join one row per project instead of looking it up for each.
+    is_latest = models.BooleanField(default=False, editable=False)
 
     objects = StatusReportQuerySet.as_manager()
 
@@ -267,6 +270,9 @@ class StatusReport(models.Model):
                 fields=["project", "period_end"],
                 condition=Q(superseded_at__isnull=True),
                 name="one_current_report_per_period",
+            ),
+            models.UniqueConstraint(
+                fields=["project"], condition=Q(is_latest=True), name="one_latest_report"
             ),
             models.CheckConstraint(
                 condition=Q(planned_value__gte=0) & Q(earned_value__gte=0) & Q(actual_cost__gte=0),
@@ -283,6 +289,24 @@ class StatusReport(models.Model):
 
     def __str__(self) -> str:
         return f"Status report {self.period_end} (revision {self.revision})"
+
+
+def milestone_slippage_days(
+    *,
+    planned: datetime.date,
+    forecast: datetime.date | None,
+    actual: datetime.date | None,
+    today: datetime.date,
+) -> int:
+    """Days after the planned date that a milestone was done or is now expected (negative:
+    early). A done milestone counts its actual date. An open one is expected on its forecast
+    (else planned) date but never before today: one past its date has slipped at least to
+    today, and a forecast that has passed no longer makes it early. The project page, the API
+    and the milestone counts read this; the health signal (`health.delivery.milestones`) is the
+    same rule in SQL."""
+    if actual is not None:
+        return (actual - planned).days
+    return (max(forecast or planned, today) - planned).days
 
 
 class MilestoneQuerySet(models.QuerySet["Milestone"]):
@@ -338,21 +362,28 @@ class Milestone(TimeStamped, Versioned):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def expected_date(self) -> datetime.date:
-        return self.actual_date or self.forecast_date or self.planned_date
-
-    @property
-    def slippage_days(self) -> int:
-        """Days the milestone finished (or is forecast to finish) after its planned date."""
-        return (self.expected_date - self.planned_date).days
+    def slippage_days(self, today: datetime.date) -> int:
+        """Days after its planned date that the milestone was done or is now expected, as of
+        `today` (negative: early); see `milestone_slippage_days`."""
+        return milestone_slippage_days(
+            planned=self.planned_date,
+            forecast=self.forecast_date,
+            actual=self.actual_date,
+            today=today,
+        )
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
-        if self.project_id and self.planned_date:
-            project = self.project
-            if self.planned_date < project.start_date:
+        if self.project_id:
+            start = self.project.start_date
+            if self.planned_date and self.planned_date < start:
                 errors["planned_date"] = "The planned date is before the project starts."
+            if self.forecast_date and self.forecast_date < start:
+                errors["forecast_date"] = f"The forecast is before the project starts ({start})."
+            if self.actual_date and self.actual_date < start:
+                errors["actual_date"] = (
+                    f"The milestone cannot be completed before the project starts ({start})."
+                )
         if (self.accepted_by_id is None) != (self.accepted_at is None):
             errors["accepted_by"] = "Acceptance needs both the contact who accepted and when."
         if self.accepted_by_id and not self.actual_date:
@@ -444,6 +475,8 @@ class ChangeRequest(TimeStamped, Versioned):
                 errors["decided_at"] = "Say when it was decided."
             elif self.asked_at and self.decided_at < self.asked_at:
                 errors["decided_at"] = "The decision cannot come before the request."
+        if self.asked_at and self.asked_at > timezone.now():
+            errors["asked_at"] = "A change cannot be asked in the future."
         if (
             self.asked_by_id
             and self.project_id

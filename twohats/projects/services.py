@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
 from auditlog.context import set_actor
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
 from twohats.clients.models import Contact
@@ -399,6 +399,8 @@ def status_report_submit(
         )
         report.full_clean()
         report.save()
+        status_reports_mark_latest(project_ids=[locked.pk])
+        report.refresh_from_db(fields=["is_latest"])
         return report
 
 
@@ -415,14 +417,16 @@ def status_report_revise(
             raise ValidationError(
                 {"revision": "This revision was corrected already: revise the latest one."}
             )
-        baseline = baseline_current(current.project)
-        curve = planned_curve(baseline)
+        # A correction restates the period's numbers, not its yardstick: it is measured against
+        # the baseline the period was reported with, even after a re-baseline (which applies
+        # from the next report on). Against the new one, a typo fixed in March would change
+        # March's PV, BAC and plan, and mix an old PV with a new BAC.
+        baseline = current.baseline
+        curve = planned_curve(baseline) or plan_linear(current.project, baseline.budget)
         numbers = {
             name: changes.get(name, getattr(current, name))
             for name in ("planned_value", "earned_value", "actual_cost", "ev_source")
         }
-        if "planned_value" not in changes and baseline.pk != current.baseline_id:
-            numbers["planned_value"] = None  # measured against the new plan
         values = _report_values(
             project=current.project,
             baseline=baseline,
@@ -444,7 +448,25 @@ def status_report_revise(
         )
         revised.full_clean()
         revised.save()
+        status_reports_mark_latest(project_ids=[current.project_id])
+        revised.refresh_from_db(fields=["is_latest"])
         return revised
+
+
+def status_reports_mark_latest(*, project_ids: Collection[int] | None = None) -> None:
+    """Flag each project's latest current report (and unflag the rest), for the given projects
+    or all: set-based, two statements."""
+    reports = StatusReport.objects.all()
+    if project_ids is not None:
+        reports = reports.filter(project_id__in=list(project_ids))
+    reports.filter(is_latest=True).update(is_latest=False)
+    latest = (
+        StatusReport.objects.current()
+        .filter(project=OuterRef("project_id"))
+        .order_by("-period_end")
+        .values("pk")[:1]
+    )
+    reports.current().filter(pk=Subquery(latest)).update(is_latest=True)
 
 
 # ─── Milestones and changes ───

@@ -16,6 +16,7 @@ from twohats.projects.models import (
     Project,
     StatusReport,
 )
+from twohats.projects.services import status_reports_mark_latest
 
 
 def baseline(project: Project) -> Baseline:
@@ -38,7 +39,7 @@ def report(
 ) -> StatusReport:
     """A current status report; SPI = EV/PV and CPI = EV/AC (None when not defined)."""
     planned, earned, cost = Decimal(str(pv)), Decimal(str(ev)), Decimal(str(ac))
-    return StatusReport.objects.create(
+    made = StatusReport.objects.create(
         project=project,
         period_end=on,
         revision=revision,
@@ -51,6 +52,9 @@ def report(
         spi=float(earned / planned) if planned else None,
         cpi=float(earned / cost) if cost else None,
     )
+    status_reports_mark_latest(project_ids=[project.pk])
+    made.refresh_from_db()
+    return made
 
 
 def milestone(

@@ -245,17 +245,25 @@ def test_it_revises_a_report_and_keeps_the_history(cast: Cast) -> None:
     assert StatusReport.objects.count() == 2
 
 
-def test_it_measures_a_revision_against_the_new_baseline(cast: Cast) -> None:
+def test_it_measures_a_revision_against_the_baseline_of_the_report_it_corrects(
+    cast: Cast,
+) -> None:
     first = submit(cast, dt.date(2026, 5, 31), planned_value=None)
     assert first.baseline.number == 1
+    before = get(cast.owner, f"/status-reports/{first.pk}").json()
     body = {"budget": "300000.00", "reason": "Phase 2 added to scope"}
     assert post(cast.owner, f"/projects/{cast.project.pk}/baselines", body).status_code == 201
-    response = post(cast.owner, f"/status-reports/{first.pk}/revise", {"reason": "Re-baselined"})
+    response = post(
+        cast.owner,
+        f"/status-reports/{first.pk}/revise",
+        {"reason": "Risks were left out", "changes": {"risks": "Supplier late"}},
+    )
     assert response.status_code == 201, response.json()
     data = response.json()
-    assert (data["baseline_number"], data["indices"]["bac"]) == (2, "300000.00")
-    assert Decimal(data["planned_value"]) > first.planned_value  # the new, larger plan
-    # The first revision keeps the baseline it was measured against.
+    # May's numbers are restated against May's yardstick: the re-baseline applies from June on.
+    assert (data["baseline_number"], data["indices"]["bac"]) == (1, before["indices"]["bac"])
+    assert data["planned_value"] == before["planned_value"]
+    assert data["indices"] == before["indices"]
     assert get(cast.owner, f"/status-reports/{first.pk}").json()["baseline_number"] == 1
 
 
@@ -906,7 +914,11 @@ def test_it_lists_reports_with_the_same_number_of_queries_for_1_and_50(cast: Cas
     StatusReport.objects.bulk_create(
         StatusReport(
             **{f.attname: getattr(first, f.attname) for f in StatusReport._meta.concrete_fields}
-            | {"id": None, "period_end": dt.date(2026, 2, 1) + dt.timedelta(days=n)}
+            | {
+                "id": None,
+                "period_end": dt.date(2026, 2, 1) + dt.timedelta(days=n),
+                "is_latest": False,
+            }
         )
         for n in range(49)
     )
