@@ -20,6 +20,7 @@ from twohats.apikit import (
     filter_list,
     get_editable,
     get_visible,
+    invalid,
     lead_or_self,
     leads,
     paginated,
@@ -33,7 +34,7 @@ from twohats.apikit import (
 from twohats.clients.models import Client
 from twohats.people.models import User
 from twohats.projects.filters import ProjectFilter
-from twohats.projects.models import ContractType, Project, ProjectStatus
+from twohats.projects.models import ContractType, Project, ProjectStatus, ReportingPeriod
 from twohats.writes import record_create, record_delete, record_update
 
 router = Router(tags=["projects"])
@@ -53,6 +54,7 @@ class ProjectOut(Schema):
     end_date: dt.date
     contract_type: str
     status: str
+    reporting_period: str
     description: str
     archived: bool = Field(..., alias="is_archived")
     archived_at: dt.datetime | None
@@ -78,11 +80,20 @@ class ProjectIn(In):
         None, description="A PM's or director's user id; you, if left out and you are one."
     )
     team: IdList = Field([], description="User ids of the staff on the team.")
-    budget: Decimal = Field(Decimal(0), ge=0, max_digits=14, decimal_places=2)
+    budget: Decimal = Field(
+        Decimal(0),
+        ge=0,
+        max_digits=14,
+        decimal_places=2,
+        description="The budget at completion (BAC): the first baseline.",
+    )
     start_date: dt.date
     end_date: dt.date
     contract_type: ContractType = ContractType.FIXED_PRICE
     status: ProjectStatus = ProjectStatus.ACTIVE
+    reporting_period: ReportingPeriod = Field(
+        ReportingPeriod.MONTHLY, description="How often status reports are due."
+    )
     description: str = ""
 
 
@@ -91,11 +102,19 @@ class ProjectPatch(PatchIn):
     code: str | None = Field(None, max_length=32)
     manager: Id | None = None
     team: IdList | None = Field(None, description="The whole team: it replaces the old one.")
-    budget: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
+    budget: Decimal | None = Field(
+        None,
+        ge=0,
+        max_digits=14,
+        decimal_places=2,
+        description="Only the current budget is taken: the baseline owns it, and it changes by "
+        "re-baselining (POST /projects/{id}/baselines), with a reason.",
+    )
     start_date: dt.date | None = None
     end_date: dt.date | None = None
     contract_type: ContractType | None = None
     status: ProjectStatus | None = None
+    reporting_period: ReportingPeriod | None = None
     description: str | None = None
 
 
@@ -154,6 +173,15 @@ def project_update(request: HttpRequest, project_id: int, payload: ProjectPatch)
     user = current_user(request)
     project = get_editable(user, Project.objects.all(), project_id)
     fields, m2m = _project_fields(payload.changes())
+    # The budget is the baseline's, as on the edit page: it moves only by re-baselining, which
+    # keeps the old plan and says why. The current value, sent back unchanged, is accepted.
+    budget = fields.pop("budget", None)
+    if budget is not None and budget != project.budget:
+        raise invalid(
+            "budget",
+            f"The budget ({project.budget}) changes only by re-baselining: "
+            f"POST /api/v1/projects/{project.pk}/baselines with the budget and a reason.",
+        )
     record_update(project, actor=user, fields=fields, m2m=m2m, expected_version=payload.version)
     return get_visible(project_queryset(user), project_id)
 

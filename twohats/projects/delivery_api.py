@@ -117,7 +117,7 @@ def report_read(request: HttpRequest, report_id: int) -> StatusReport:
 
 @router.post("/status-reports/{int:report_id}/revise", response={201: ReportDetailOut})
 def report_revise(request: HttpRequest, report_id: int, payload: ReviseIn) -> Status[StatusReport]:
-    """Correct a report: a new revision with the reason, measured against the current baseline;
+    """Correct a report: a new revision with the reason, measured against the same baseline;
     the corrected one stays in the history, no longer current."""
     user = current_user(request)
     report = get_visible(report_queryset(user), report_id)
@@ -300,8 +300,9 @@ def baseline_list(request: HttpRequest, project_id: int) -> QuerySet[Baseline]:
 
 @router.post("/projects/{int:project_id}/baselines", response={201: BaselineOut})
 def baseline_create(request: HttpRequest, project_id: int, payload: BaselineIn) -> Status[Baseline]:
-    """Re-baseline: a new plan version with its reason. Earlier reports keep the baseline they
-    were measured against; later ones and revisions use the new one."""
+    """Re-baseline: a new plan version with its reason. Reports from now on are measured
+    against it; earlier reports, and revisions of them, keep the baseline they were measured
+    against."""
     user = current_user(request)
     project = _project_editable(user, project_id)
     plan = [(p.period_end, p.value) for p in payload.plan] if payload.plan is not None else None

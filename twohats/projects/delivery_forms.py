@@ -190,7 +190,7 @@ class RevisionForm(ReportNumbersForm):
             self.initial.setdefault(name, getattr(report, name))
         self.fields[
             "planned_value"
-        ].help_text = "Leave empty to take the plan of the baseline in force."
+        ].help_text = "Leave empty to take the plan of the baseline the report was measured with."
 
 
 # ---------------------------------------------------------------------------------------------

@@ -215,11 +215,7 @@ class MilestoneOut(Schema):
 
     @staticmethod
     def resolve_slippage_days(obj: Milestone) -> int:
-        # As on the project page: an open milestone past its date has slipped at least to today.
-        today = timezone.localdate()
-        if obj.actual_date is None and obj.planned_date < today:
-            return max(obj.slippage_days, (today - obj.planned_date).days)
-        return obj.slippage_days
+        return obj.slippage_days(timezone.localdate())
 
     @staticmethod
     def resolve_accepted_by_name(obj: Milestone) -> str | None:

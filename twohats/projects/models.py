@@ -388,6 +388,15 @@ class Milestone(TimeStamped, Versioned):
             errors["accepted_by"] = "Acceptance needs both the contact who accepted and when."
         if self.accepted_by_id and not self.actual_date:
             errors["actual_date"] = "A milestone is accepted only once it is completed."
+        elif (
+            self.accepted_at
+            and self.actual_date
+            and timezone.localdate(self.accepted_at) < self.actual_date
+        ):
+            # Also when the completion is corrected later and the acceptance on record is kept.
+            errors["accepted_at"] = (
+                f"Acceptance cannot come before the milestone was completed ({self.actual_date})."
+            )
         if (
             self.accepted_by is not None
             and self.project_id

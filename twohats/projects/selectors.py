@@ -29,6 +29,7 @@ from twohats.projects.models import (
     PlannedValue,
     Project,
     StatusReport,
+    milestone_slippage_days,
 )
 from twohats.projects.services import actual_time, milestones_earned, plan_linear, planned_curve
 
@@ -90,7 +91,7 @@ class ReportRow:
 @dataclass
 class MilestoneRow:
     milestone: Milestone
-    slippage_days: int  # after the planned date (negative: early); overdue ones count to today
+    slippage_days: int  # `milestone_slippage_days` as of today (negative: early)
     overdue: bool  # not done and its planned date has passed
     done: bool
 
@@ -236,10 +237,7 @@ def _milestone_rows(project: Project, today: dt.date) -> list[MilestoneRow]:
     ):
         done = milestone.actual_date is not None
         overdue = not done and milestone.planned_date < today
-        slippage = milestone.slippage_days
-        if overdue:
-            slippage = max(slippage, (today - milestone.planned_date).days)
-        rows.append(MilestoneRow(milestone, slippage, overdue, done))
+        rows.append(MilestoneRow(milestone, milestone.slippage_days(today), overdue, done))
     return rows
 
 
@@ -371,9 +369,11 @@ def milestone_stats(project: Project, *, today: dt.date) -> dict[str, Any]:
             "percent_complete",
         )
     )  # fmt: skip
-    # As the page's rows: an open milestone past its date has slipped at least to today.
     slips = [
-        max(((done or max(forecast or planned, today)) - planned).days, 0)
+        max(
+            milestone_slippage_days(planned=planned, forecast=forecast, actual=done, today=today),
+            0,
+        )
         for planned, forecast, done, *_ in rows
     ]
     soon = today + dt.timedelta(days=DUE_SOON_DAYS)

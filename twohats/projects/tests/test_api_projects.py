@@ -154,3 +154,37 @@ def test_it_refuses_a_stale_version_with_409(cast: Cast) -> None:
     assert response.status_code == 409
     cast.project.refresh_from_db()
     assert cast.project.code == "A"
+
+
+def test_it_sets_and_changes_the_reporting_period(cast: Cast) -> None:
+    response = create(cast.owner, new_project(cast, reporting_period="weekly"))
+    assert response.status_code == 201
+    assert response.json()["reporting_period"] == "weekly"
+    project = Project.objects.get(pk=response.json()["id"])
+    assert project.reporting_period == "weekly"
+    assert create(cast.owner, new_project(cast)).json()["reporting_period"] == "monthly"
+    response = patch(cast.owner, project, {"reporting_period": "monthly"})
+    assert response.status_code == 200
+    assert response.json()["reporting_period"] == "monthly"
+    project.refresh_from_db()
+    assert project.reporting_period == "monthly"
+    response = patch(cast.owner, project, {"reporting_period": "daily"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "reporting_period"]
+
+
+def test_it_changes_the_budget_only_by_re_baselining(cast: Cast) -> None:
+    before = (cast.project.budget, cast.project.version)
+    response = patch(cast.owner, cast.project, {"budget": "1", "name": "Renamed"})
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert error["loc"] == ["body", "budget"]
+    assert f"POST /api/v1/projects/{cast.project.pk}/baselines" in error["msg"]
+    cast.project.refresh_from_db()
+    assert (cast.project.budget, cast.project.version) == before
+    assert cast.project.name != "Renamed"
+    # The budget read and sent back unchanged is no change.
+    same = str(cast.project.budget)
+    response = patch(cast.owner, cast.project, {"budget": same, "name": "Renamed"})
+    assert response.status_code == 200
+    assert response.json()["name"] == "Renamed" and response.json()["budget"] == same

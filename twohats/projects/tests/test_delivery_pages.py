@@ -560,7 +560,25 @@ def test_it_answers_each_url_according_to_access(
     assert response.status_code == expected[who], f"{who} on {name}"
 
 
-POSTS: list[tuple[str, Url, dict[str, object]]] = [
+Data = dict[str, object] | Callable[[Cast], dict[str, object]]
+
+
+def _data(data: Data, cast: Cast) -> dict[str, object]:
+    return data(cast) if callable(data) else data
+
+
+def _written() -> tuple[object, ...]:
+    return (
+        StatusReport.objects.count(),
+        Milestone.objects.filter(actual_date__isnull=False).count(),
+        tuple(Milestone.objects.order_by("pk").values_list("name", "version")),
+        ChangeRequest.objects.count(),
+        ChangeRequest.objects.filter(decision="pending").count(),
+        Baseline.objects.count(),
+    )
+
+
+POSTS: list[tuple[str, Url, Data]] = [
     ("new report", url("projects:report_create"), report_data()),
     (
         "revise report",
@@ -571,6 +589,23 @@ POSTS: list[tuple[str, Url, dict[str, object]]] = [
         "new milestone",
         url("projects:milestone_create"),
         {"name": "X", "planned_date": "2026-10-01", "planned_value": "1", "percent_complete": "0"},
+    ),
+    (
+        "edit milestone",
+        url("projects:milestone_edit", _first(Milestone)),
+        {"name": "Renamed", "planned_date": "2026-03-01", "planned_value": "0"}
+        | {"percent_complete": "0"},
+    ),
+    (
+        "new change",
+        url("projects:change_create"),
+        lambda cast: {
+            "asked_by": cast.contact.pk,
+            "asked_at": "2026-11-20T10:00",
+            "description": "Another export",
+            "effort_hours": "4",
+            "value": "800",
+        },
     ),
     (
         "complete milestone",
@@ -589,37 +624,26 @@ POSTS: list[tuple[str, Url, dict[str, object]]] = [
 @pytest.mark.parametrize("who", ["teammate", "outsider", "executive", "other_director"])
 @pytest.mark.parametrize("name,make_url,data", POSTS, ids=[p[0] for p in POSTS])
 def test_it_lets_no_one_else_write(
-    client: Browser, delivered: Cast, who: str, name: str, make_url: Url, data: dict[str, object]
+    client: Browser, delivered: Cast, who: str, name: str, make_url: Url, data: Data
 ) -> None:
-    before = (
-        StatusReport.objects.count(),
-        Milestone.objects.filter(actual_date__isnull=False).count(),
-        Milestone.objects.count(),
-        ChangeRequest.objects.filter(decision="pending").count(),
-        Baseline.objects.count(),
-    )
+    before = _written()
     client.force_login(delivered.everyone()[who])
-    response = client.post(make_url(delivered), data, headers=HTMX)
+    response = client.post(make_url(delivered), _data(data, delivered), headers=HTMX)
     assert response.status_code == EDIT[who], f"{who} on {name}"
-    after = (
-        StatusReport.objects.count(),
-        Milestone.objects.filter(actual_date__isnull=False).count(),
-        Milestone.objects.count(),
-        ChangeRequest.objects.filter(decision="pending").count(),
-        Baseline.objects.count(),
-    )
-    assert after == before
+    assert _written() == before
 
 
 @pytest.mark.parametrize("who", ["director", "admin"])
 @pytest.mark.parametrize("name,make_url,data", POSTS, ids=[p[0] for p in POSTS])
 def test_it_lets_editors_write(
-    client: Browser, delivered: Cast, who: str, name: str, make_url: Url, data: dict[str, object]
+    client: Browser, delivered: Cast, who: str, name: str, make_url: Url, data: Data
 ) -> None:
+    before = _written()
     client.force_login(delivered.everyone()[who])
-    response = client.post(make_url(delivered), data, headers=HTMX)
+    response = client.post(make_url(delivered), _data(data, delivered), headers=HTMX)
     assert response.status_code == 200, (name, html.unescape(response.content.decode())[:3000])
     assert response["HX-Retarget"] == "#delivery"
+    assert _written() != before
 
 
 # ---------------------------------------------------------------------------------------------

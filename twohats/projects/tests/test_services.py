@@ -14,7 +14,11 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from twohats.health.models import HealthPolicy
+from twohats.health.services import window_for
+from twohats.health.signals import measure
 from twohats.projects import services
+from twohats.projects.delivery_schemas import MilestoneOut
 from twohats.projects.models import (
     Baseline,
     ChangeRequest,
@@ -35,7 +39,7 @@ from twohats.projects.selectors import (
     status_report_indices,
 )
 from twohats.test import Cast, ContactFactory, ProjectFactory, count_queries
-from twohats.writes import StaleRecordError
+from twohats.writes import StaleRecordError, record_create, record_update
 
 # Monday 23 November 2026, mid-afternoon in Paris.
 NOW = dt.datetime(2026, 11, 23, 15, 30, tzinfo=dt.UTC)
@@ -302,14 +306,32 @@ def test_it_re_baselines_with_a_reason_and_the_budget_follows(cast: Cast) -> Non
     assert services.planned_curve(baseline)[-1] == (dt.date(2026, 12, 18), D("320000"))
     old.refresh_from_db()
     assert old.baseline.number == 1  # earlier reports keep the baseline they were measured with
-    # A revision is measured against the baseline in force, PV from its plan.
+    # A correction of the earlier report restates its numbers against its own baseline: a
+    # re-baseline applies to later periods. Its PV, BAC and indices stay as they were.
     revised = services.status_report_revise(
-        report=old, actor=cast.owner, reason="Re-measured.", changes={}
+        report=old, actor=cast.owner, reason="Typo in the narrative.", changes={"narrative": "x"}
     )
-    assert revised.baseline == baseline
-    assert revised.planned_value == services.planned_value_at(
-        services.planned_curve(baseline), old.period_end
+    assert revised.baseline == old.baseline != baseline
+    assert (revised.planned_value, revised.spi, revised.cpi, revised.spi_t) == (
+        old.planned_value,
+        old.spi,
+        old.cpi,
+        old.spi_t,
     )
+    # PV left out is taken from that baseline's plan, not the new one.
+    again = services.status_report_revise(
+        report=revised,
+        actor=cast.owner,
+        reason="PV from the plan.",
+        changes={"planned_value": None},
+    )
+    assert again.baseline == old.baseline
+    assert again.planned_value == services.planned_value_at(
+        services.planned_curve(old.baseline), old.period_end
+    )
+    # A later period is measured against the new baseline.
+    later = submit(cast, period_end=dt.date(2026, 4, 30), planned_value=None)
+    assert later.baseline == baseline
 
 
 def test_it_takes_a_custom_plan(cast: Cast) -> None:
@@ -390,14 +412,127 @@ def test_it_completes_a_milestone_with_the_client_acceptance(
         cast.contact,
         at,
     )
-    assert done.slippage_days == 3 and done.version == milestone.version + 1
+    assert done.slippage_days(NOW.date()) == 3 and done.version == milestone.version + 1
+
+
+def test_it_refuses_moving_a_completion_after_the_acceptance_on_record(
+    cast: Cast, milestone: Milestone
+) -> None:
+    done = services.milestone_complete(
+        milestone=milestone,
+        actor=cast.owner,
+        actual_date=dt.date(2026, 7, 3),
+        contact=cast.contact,
+        accepted_at=dt.datetime(2026, 7, 6, 9, 0, tzinfo=dt.UTC),
+    )
+    # Corrected to a day after the client signed it off, keeping that acceptance: refused.
+    with pytest.raises(ValidationError) as refused:
+        services.milestone_complete(
+            milestone=done, actor=cast.owner, actual_date=dt.date(2026, 7, 10)
+        )
+    assert list(refused.value.message_dict) == ["accepted_at"]
+    done.refresh_from_db()
+    assert (done.actual_date, done.version) == (dt.date(2026, 7, 3), milestone.version + 1)
+    # Up to the day of the acceptance is fine.
+    moved = services.milestone_complete(
+        milestone=done, actor=cast.owner, actual_date=dt.date(2026, 7, 6)
+    )
+    assert moved.accepted_by == cast.contact
+
+
+def test_it_measures_slippage_the_same_on_the_page_the_api_the_counts_and_health(
+    cast: Cast,
+) -> None:
+    """One rule: a done milestone counts its actual date; an open one its forecast (else its
+    planned date), never before today. Today is 23 November."""
+    expected = {
+        "done late": (dt.date(2026, 6, 30), None, dt.date(2026, 7, 3), 3),
+        "done early": (dt.date(2026, 6, 30), None, dt.date(2026, 6, 29), -1),
+        "overdue": (dt.date(2026, 11, 13), None, None, 10),
+        "overdue, forecast passed": (dt.date(2026, 11, 13), dt.date(2026, 11, 20), None, 10),
+        "forecast late": (dt.date(2026, 12, 1), dt.date(2026, 12, 11), None, 10),
+        # Forecast for a day now gone: it is not done, so it is no longer 24 days early.
+        "stale early forecast": (dt.date(2026, 12, 10), dt.date(2026, 11, 16), None, -17),
+        "ahead": (dt.date(2026, 12, 15), None, None, 0),
+    }
+    for name, (planned, forecast, actual, _) in expected.items():
+        Milestone.objects.create(
+            project=cast.project,
+            name=name,
+            planned_date=planned,
+            forecast_date=forecast,
+            actual_date=actual,
+        )
+    days = {name: values[3] for name, values in expected.items()}
+    today = NOW.date()
+    model = {m.name: m.slippage_days(today) for m in cast.project.milestones.all()}
+    page = {
+        row.milestone.name: row.slippage_days for row in delivery_detail(cast.project).milestones
+    }
+    api = {
+        m.name: MilestoneOut.from_orm(m).slippage_days
+        for m in Milestone.objects.filter(project=cast.project).select_related("accepted_by")
+    }
+    assert model == page == api == days
+    stats = milestone_stats(cast.project, today=today)
+    assert (stats["max_slippage_days"], stats["slipped"], stats["overdue"]) == (10, 4, 2)
+    assert stats["mean_slippage_days"] == pytest.approx(33 / 7)
+    health = measure("project", window_for(today), HealthPolicy.objects.active().rules)
+    # Health reads the worst open milestone.
+    assert health[cast.project.pk]["delivery.milestone_slippage_days"].raw == 10
+
+
+def test_it_refuses_milestone_dates_before_the_project_on_every_write_path(
+    cast: Cast, milestone: Milestone
+) -> None:
+    """The model says so, not only the form and the API: any `record_create` or
+    `record_update` is refused, and nothing is written."""
+    before = dt.date(2026, 1, 4)  # the project starts on 5 January
+    count = Milestone.objects.count()
+    with pytest.raises(ValidationError) as refused:
+        record_create(
+            Milestone,
+            actor=cast.owner,
+            fields={
+                "project": cast.project,
+                "name": "Early",
+                "planned_date": dt.date(2026, 3, 1),
+                "forecast_date": before,
+            },
+        )
+    assert refused.value.message_dict == {
+        "forecast_date": ["The forecast is before the project starts (2026-01-05)."]
+    }
+    assert Milestone.objects.count() == count
+    for name in ("forecast_date", "actual_date"):
+        with pytest.raises(ValidationError) as refused:
+            record_update(milestone, actor=cast.owner, fields={name: before})
+        assert list(refused.value.message_dict) == [name]
+    milestone.refresh_from_db()
+    assert (milestone.forecast_date, milestone.actual_date, milestone.version) == (None, None, 1)
+
+
+def test_it_refuses_a_change_asked_in_the_future_on_every_write_path(cast: Cast) -> None:
+    count = ChangeRequest.objects.count()
+    fields = {
+        "project": cast.project,
+        "asked_by": cast.contact,
+        "description": "Add a dashboard",
+        "asked_at": NOW + dt.timedelta(minutes=1),
+    }
+    with pytest.raises(ValidationError) as refused:
+        record_create(ChangeRequest, actor=cast.owner, fields=fields)
+    assert refused.value.message_dict == {"asked_at": ["A change cannot be asked in the future."]}
+    assert ChangeRequest.objects.count() == count
+    made = record_create(ChangeRequest, actor=cast.owner, fields=fields | {"asked_at": NOW})
+    assert made.asked_at == NOW
 
 
 def test_it_completes_first_and_records_acceptance_later(cast: Cast, milestone: Milestone) -> None:
     done = services.milestone_complete(
         milestone=milestone, actor=cast.owner, actual_date=dt.date(2026, 6, 29)
     )
-    assert done.accepted_by is None and done.slippage_days == -1
+    assert done.accepted_by is None and done.slippage_days(NOW.date()) == -1
     accepted = services.milestone_accept(
         milestone=done, actor=cast.owner, contact=cast.contact, at=NOW
     )
