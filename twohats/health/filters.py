@@ -127,7 +127,9 @@ class DeliveryFilter(filters.FilterSet):
     manager = filters.ModelChoiceFilter(queryset=account_leads(), label="PM")
     industry = filters.ChoiceFilter(choices=Industry.choices, field_name="client__industry")
     tier = filters.ChoiceFilter(choices=Tier.choices, field_name="client__tier")
-    quadrant = filters.ChoiceFilter(choices=QUADRANT_CHOICES, field_name="quadrant")
+    quadrant = filters.ChoiceFilter(
+        label="Quadrant", choices=QUADRANT_CHOICES, field_name="quadrant"
+    )
     sort = filters.ChoiceFilter(
         choices=[("cpi", "Lowest CPI first"), ("name", "Name")],
         empty_label="Lowest SPI first",

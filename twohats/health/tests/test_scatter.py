@@ -183,6 +183,9 @@ def test_it_filters_by_quadrant_practice_pm_industry_and_tier(
     page = text(client.get(URL, {"industry": "banking"}))
     assert "Behind schedule, over budget: <strong>1</strong>" in page
     assert "industry=banking&amp;quadrant=behind_over" in page
+    # Every filter has a label a person can read.
+    assert re.search(r'<label[^>]*for="id_quadrant"[^>]*>Quadrant</label>', page)
+    assert "[invalid name]" not in page
 
 
 def test_it_shows_no_rows_for_an_invalid_filter(
