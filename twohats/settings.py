@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "twohats.growth",
     "twohats.health",
     "twohats.alerts",
+    "twohats.surveys",
     "twohats.dashboards",
     "twohats.demo",
 ]
