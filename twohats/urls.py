@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from twohats.api import api
+from twohats.surveys.urls import public_urlpatterns as survey_public
 
 urlpatterns = [
     path("", include("twohats.dashboards.urls")),
@@ -12,6 +13,8 @@ urlpatterns = [
     path("interactions/", include("twohats.interactions.urls")),
     path("", include("twohats.interactions.request_urls")),  # /requests/, /clients/<id>/requests/
     path("alerts/", include("twohats.alerts.urls")),
+    path("surveys/", include("twohats.surveys.urls")),
+    path("s/", include((survey_public, "survey_public"))),  # public survey pages, no login
     path("opportunities/", include("twohats.growth.urls")),
     path("workdays/", include("twohats.people.workday_urls")),
     path("", include("twohats.health.urls")),  # /portfolio/, /people/<id>/, /health/…
