@@ -26,6 +26,7 @@ class Rule(models.TextChoices):
     DELIVERY_DIVERGES = "delivery_red_relationship_green", "Delivery red, relationship green"
     RELATIONSHIP_DIVERGES = "relationship_red_delivery_green", "Relationship red, delivery green"
     PENDING_CHANGE = "pending_change", "Change request pending too long"
+    DETRACTOR = "detractor", "Detractor or falling score"
 
 
 class Severity(models.IntegerChoices):

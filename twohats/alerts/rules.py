@@ -18,9 +18,10 @@ from twohats.alerts.delivery import divergence, pending_changes
 from twohats.alerts.models import Rule, Severity
 from twohats.alerts.pm_rules import going_native, role_mix
 from twohats.alerts.services import Evaluated, Finding, alerts_apply
+from twohats.alerts.voice import detractors
 from twohats.clients.models import HIGH, Client, Contact, Stance
 from twohats.health.models import HealthPolicy, HealthSnapshot
-from twohats.health.policy import Delivery, Rules
+from twohats.health.policy import Delivery, Rules, Surveys
 from twohats.interactions.models import Channel, ClientRequest, Interaction, Priority
 from twohats.projects.models import Project, ProjectStatus
 
@@ -63,6 +64,7 @@ class Context:
     rules: Rules
     accounts: dict[int, Account]
     delivery: Delivery = field(default_factory=Delivery)
+    surveys: Surveys = field(default_factory=Surveys)
 
     def ago(self, days: float) -> dt.datetime:
         return self.now - dt.timedelta(days=days)
@@ -553,6 +555,7 @@ RULES: list[Callable[[Context], dict[str, list[Finding]]]] = [
     health,
     divergence,
     pending_changes,
+    detractors,
 ]
 
 
@@ -566,6 +569,7 @@ def alerts_evaluate(*, now: dt.datetime | None = None) -> Evaluated:
         rules=policy.rules,
         accounts=accounts(),
         delivery=policy.delivery,
+        surveys=policy.surveys,
     )
     total = Evaluated()
     for rule in RULES:

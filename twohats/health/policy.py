@@ -190,6 +190,26 @@ class Delivery(Strict):
     )
 
 
+class Surveys(Strict):
+    """Client surveys: when to invite, and how many answers a score needs before it is shown."""
+
+    min_n: int = Field(
+        5, gt=0, description="fewest responses behind a score that is shown (NPS, CSAT, trust)"
+    )
+    invitation_expiry_days: int = Field(30, gt=0, description="an invitation's link expires")
+    min_days_between_invitations: int = Field(
+        90, gt=0, description="a contact is invited at most once in this many days"
+    )
+    cadence_days: int = Field(91, gt=0, description="the cadence of invitations (quarterly)")
+    window_days: int = Field(365, gt=0, description="responses this recent make the latest scores")
+    alert_days: int = Field(
+        30, gt=0, description="a detractor's response raises an alert for this many days"
+    )
+    nps_fall_points: int = Field(
+        2, gt=0, le=10, description="a contact's score falling this much raises an alert"
+    )
+
+
 class PolicyConfig(Strict):
     dimensions: dict[str, DimensionPolicy]
     bands: Bands = Bands()
@@ -197,6 +217,7 @@ class PolicyConfig(Strict):
     sla: Sla = Sla()
     rules: Rules = Rules()
     delivery: Delivery = Delivery()
+    surveys: Surveys = Surveys()
     role_target: dict[str, float] = Field(
         default={
             "implementer": 40,
@@ -243,18 +264,32 @@ DELIVERY_DIMENSION: dict[str, Any] = {
     },
 }
 
+# The client's voice, from surveys: each signal needs the policy's minimum of responses.
+VOICE_DIMENSION: dict[str, Any] = {
+    "weight": 20,
+    "signals": {
+        "nps": {"weight": 35, "good": 50, "bad": -20},
+        "csat": {"weight": 20, "good": 0.9, "bad": 0.6},
+        "trust": {"weight": 30, "good": 6, "bad": 4},
+        # How far apart the client rates the PM and the firm (0–10), either way round.
+        "pm_vs_firm_gap": {"weight": 15, "good": 0.5, "bad": 3},
+    },
+}
+
+# The other dimensions keep their proportions over the 80 points voice leaves them.
 DEFAULT_CONFIG: dict[str, Any] = {
     "dimensions": {
-        DELIVERY: DELIVERY_DIMENSION,
+        DELIVERY: {**DELIVERY_DIMENSION, "weight": 16},
+        "voice": VOICE_DIMENSION,
         "presence": {
-            "weight": 25,
+            "weight": 20,
             "signals": {
                 "days_since_face_to_face": {"weight": 60, "good": 30, "bad": 60},
                 "interactions_30d": {"weight": 40, "good": 8, "bad": 1},
             },
         },
         "coverage": {
-            "weight": 20,
+            "weight": 16,
             "signals": {
                 "high_power_engaged_share": {"weight": 50, "good": 0.8, "bad": 0.2},
                 "engaged_contacts_90d": {"weight": 30, "good": 5, "bad": 1},
@@ -262,21 +297,21 @@ DEFAULT_CONFIG: dict[str, Any] = {
             },
         },
         "responsiveness": {
-            "weight": 15,
+            "weight": 12,
             "signals": {
                 "median_response_vs_sla": {"weight": 50, "good": 0.5, "bad": 1.5},
                 "breach_share_90d": {"weight": 50, "good": 0.05, "bad": 0.3},
             },
         },
         "sentiment": {
-            "weight": 10,
+            "weight": 8,
             "signals": {
                 "mean_90d": {"weight": 60, "good": 1.0, "bad": -0.5},
                 "trend_30d": {"weight": 40, "good": 0.0, "bad": -1.0},
             },
         },
         "growth": {
-            "weight": 10,
+            "weight": 8,
             "signals": {
                 "pipeline_vs_budget": {"weight": 100, "good": 0.3, "bad": 0.0},
             },

@@ -19,8 +19,8 @@ from django.db.models.functions import Cast
 
 from twohats.clients.models import HIGH, Client, Contact
 from twohats.growth.models import OPEN_STAGES, Opportunity, Stage
-from twohats.health import delivery
-from twohats.health.policy import Delivery, PolicyConfig
+from twohats.health import delivery, voice
+from twohats.health.policy import Delivery, PolicyConfig, Surveys
 from twohats.health.scoring import Describe, Reading
 from twohats.interactions.models import Channel, ClientRequest, Interaction
 from twohats.projects.models import Project, ProjectStatus
@@ -51,6 +51,7 @@ def measure(subject: str, window: Window, policy: PolicyConfig | None = None) ->
         group(key, window) for group in (presence_and_sentiment, coverage, responsiveness, growth)
     ]
     groups.append(delivery.measure(key, window, settings))
+    groups.append(voice.measure(key, window, policy.surveys if policy is not None else Surveys()))
     for found in groups:
         for subject_id, values in found.items():
             readings[subject_id].update(values)
@@ -352,4 +353,5 @@ DESCRIBE: dict[str, Describe] = {
         f"policy {_per_cent(good)}"
     ),
     **delivery.DESCRIBE,
+    **voice.DESCRIBE,
 }

@@ -42,6 +42,8 @@ from twohats.projects.models import (
     StatusReport,
 )
 from twohats.projects.services import evm_of
+from twohats.surveys.catalogue import install as install_templates
+from twohats.surveys.models import Question, SurveyTemplate
 
 SEED = 11
 
@@ -86,6 +88,9 @@ def wipe() -> None:
             cursor.execute(sql)
         if not HealthPolicy.objects.exists():
             HealthPolicy.objects.bulk_create(HealthPolicy(**row) for row in policies)
+        # The ready-made survey templates come with the schema too (the cascade through their
+        # author's table empties them).
+        install_templates(SurveyTemplate, Question)
 
 
 def digest() -> str:

@@ -10,6 +10,7 @@ import copy
 import datetime as dt
 import importlib
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import time_machine
@@ -321,11 +322,18 @@ def test_it_scores_relationship_health_without_delivery(cast: Cast) -> None:
 # The policy
 
 
-def test_it_loads_a_policy_stored_before_delivery_with_the_defaults() -> None:
+def before_delivery(**weights: float) -> dict[str, Any]:
+    """The default policy as it was before delivery (and voice) joined it."""
     old = copy.deepcopy(DEFAULT_CONFIG)
-    del old["dimensions"]["delivery"]
-    for name, weight in {"coverage": 25, "responsiveness": 20, "sentiment": 20}.items():
+    del old["dimensions"]["delivery"], old["dimensions"]["voice"]
+    first = {"presence": 25, "coverage": 25, "responsiveness": 20, "sentiment": 20, "growth": 10}
+    for name, weight in (first | weights).items():
         old["dimensions"][name]["weight"] = weight
+    return old
+
+
+def test_it_loads_a_policy_stored_before_delivery_with_the_defaults() -> None:
+    old = before_delivery()
     policy = parse(old)
     assert policy.delivery == Delivery()
     assert policy.delivery.spi == IndexBands(green_at=0.95, amber_at=0.90)
@@ -406,9 +414,7 @@ def test_it_publishes_delivery_as_a_new_version_of_a_policy_without_it(db: None)
     from django.apps import apps
 
     migration = importlib.import_module("twohats.health.migrations.0004_delivery")
-    old = copy.deepcopy(DEFAULT_CONFIG)
-    del old["dimensions"]["delivery"]
-    old["dimensions"]["presence"]["weight"] = 45
+    old = before_delivery(presence=45, coverage=20, responsiveness=15, sentiment=10)
     policy = HealthPolicy.objects.active()
     HealthPolicy.objects.filter(pk=policy.pk).update(config=old)
     migration.add_delivery(apps, None)

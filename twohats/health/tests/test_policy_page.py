@@ -22,7 +22,7 @@ def test_it_publishes_a_new_version_and_keeps_the_old(client: Browser, cast: Cas
     data = current_values(client)
     data |= {
         "note": "Presence matters more for strategic accounts",
-        "dimensions__presence__weight": 35,
+        "dimensions__presence__weight": 28,
         "dimensions__growth__weight": 0,
         "sla__critical": 120,
     }
@@ -30,7 +30,7 @@ def test_it_publishes_a_new_version_and_keeps_the_old(client: Browser, cast: Cas
     assert response.status_code == 302
     active = HealthPolicy.objects.active()
     assert active.version == 2 and active.created_by == cast.admin
-    assert active.rules.dimensions["presence"].weight == 35
+    assert active.rules.dimensions["presence"].weight == 28
     assert active.rules.sla.critical == 120
     assert HealthPolicy.objects.get(version=1).active is False
     page = client.get(reverse("health:policy")).content.decode()
@@ -39,7 +39,7 @@ def test_it_publishes_a_new_version_and_keeps_the_old(client: Browser, cast: Cas
 
 def test_it_refuses_weights_that_do_not_sum_to_100(client: Browser, cast: Cast) -> None:
     client.force_login(cast.admin)
-    data = current_values(client) | {"note": "x", "dimensions__presence__weight": 40}
+    data = current_values(client) | {"note": "x", "dimensions__presence__weight": 35}
     response = client.post(reverse("health:policy"), data)
     assert response.status_code == 400
     assert "the weights of the dimensions sum to 115, not 100" in response.content.decode()

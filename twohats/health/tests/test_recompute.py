@@ -144,8 +144,9 @@ def test_it_measures_every_signal_of_an_account(account: Cast) -> None:
         "sentiment.trend_30d": pytest.approx(-2 / 3 - 5 / 3, abs=1e-6),
         "growth.pipeline_vs_budget": 0.3,
     }
-    # Every relationship signal has data; delivery has none (no status report).
-    assert [name for name in snap.missing if not name.startswith("delivery.")] == []
+    # Every relationship signal has data; delivery has none (no status report), nor voice (no
+    # survey response).
+    assert [name for name in snap.missing if not name.startswith(("delivery.", "voice."))] == []
     assert "no face-to-face meeting in 41 days; policy 30" in snap.reasons
     assert "2 of 5 high-power contacts engaged in 90 days; policy 80 %" in snap.reasons
     assert "2 of 4 requests in 90 days breached their SLA; policy 5 %" in snap.reasons
@@ -165,6 +166,7 @@ def test_it_scores_with_the_policy_weights(account: Cast) -> None:
     assert snap.dimensions == pytest.approx(
         {
             "delivery": None,  # no status report, milestone or change request: left out
+            "voice": None,  # no survey response: left out
             "presence": presence,
             "coverage": coverage,
             "responsiveness": responsiveness,
@@ -174,7 +176,8 @@ def test_it_scores_with_the_policy_weights(account: Cast) -> None:
         abs=1e-5,
     )
     overall = 25 * presence + 20 * coverage + 15 * responsiveness + 10 * sentiment + 10 * growth
-    assert snap.overall == pytest.approx(overall / 80, abs=1e-5)  # delivery's 20 spread
+    # Delivery's and voice's weights spread: the others keep the proportions of 25, 20, 15, 10, 10.
+    assert snap.overall == pytest.approx(overall / 80, abs=1e-5)
     assert snap.relationship == snap.overall  # without delivery, the same
     assert snap.band == "red" if overall / 80 < 50 else "amber"
 

@@ -75,7 +75,7 @@ def test_it_leaves_out_a_dimension_without_any_data() -> None:
 @pytest.mark.parametrize(
     "change,message",
     [
-        (lambda c: c["dimensions"]["presence"].update(weight=30), "dimensions sum to 105, not 100"),
+        (lambda c: c["dimensions"]["presence"].update(weight=25), "dimensions sum to 105, not 100"),
         (
             lambda c: c["dimensions"]["presence"]["signals"]["interactions_30d"].update(weight=10),
             "weights of its signals sum to 70",
