@@ -190,6 +190,10 @@ EVERY_PATH = {
     "/api/v1/change-requests/{change_id}/decide": {"post"},
     "/api/v1/projects/{project_id}/baselines": {"get", "post"},
     "/api/v1/projects/{project_id}/delivery": {"get"},
+    "/api/v1/surveys/templates": {"get"},
+    "/api/v1/projects/{project_id}/invitations": {"get", "post"},
+    "/api/v1/invitations/{invitation_id}/revoke": {"post"},
+    "/api/v1/clients/{client_id}/survey-results": {"get"},
 }
 
 
