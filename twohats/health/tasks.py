@@ -1,7 +1,8 @@
 """Background work: the daily job and the clock that enqueues it.
 
 The daily job, for a date of the firm's calendar, recomputes health, evaluates the alert rules,
-escalates neglected high-severity alerts, emails the digests and thins old records. Every step
+escalates neglected high-severity alerts, emails the digests, sends the survey invitations and
+reminders due (twohats.surveys.schedule) and thins old records. Every step
 is logged and isolated: one failing step does not skip the others. A day's run is a `JobRun`
 row with a unique key, so however many workers (or a cron line) start it, it runs once a day;
 the steps are idempotent on their own as well (a digest or an escalation is sent once).
@@ -167,6 +168,14 @@ def _steps(
             return no_mail
         return asdict(alert_digests_send(period=date.isoformat(), now=now))
 
+    def surveys() -> dict[str, Any]:
+        from twohats.surveys.schedule import surveys_daily
+
+        # Invitations and reminders are mail about the present, like the digests.
+        if past:
+            return past
+        return surveys_daily(today=date, now=now, email=email)
+
     def prune() -> dict[str, Any]:
         return {
             "snapshots": health_prune(today=date),
@@ -179,6 +188,7 @@ def _steps(
         ("alerts", alerts),
         ("escalate", escalate),
         ("digest", digest),
+        ("surveys", surveys),
         ("prune", prune),
     ]
 

@@ -175,22 +175,29 @@ def invitation_send(invitation: Invitation, token: str, *, now: dt.datetime) -> 
     return invitation
 
 
-def invitation_remind(invitation: Invitation, token: str, *, now: dt.datetime) -> Invitation:
-    """One reminder, only for an open, sent, unanswered invitation."""
-    if token_hash(token) != invitation.token_hash:
-        raise ValidationError("The token does not belong to this invitation.")
+def invitation_remind(
+    invitation: Invitation, token: str | None = None, *, now: dt.datetime
+) -> tuple[Invitation, str]:
+    """One reminder, only for an open, sent, unanswered invitation. Only the token's hash is
+    kept, so the reminder carries a fresh token: the hash is replaced (the first link stops
+    working) and the new token is returned. `token`, if given, must be the current one. The
+    email goes out before the change is committed: if it fails, the first link still works."""
     with transaction.atomic():
         current = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if current.reminded_at is not None:
             raise ValidationError("A reminder was already sent.")
+        if token is not None and token_hash(token) != current.token_hash:
+            raise ValidationError("The token does not belong to this invitation.")
         if current.sent_at is None or not current.is_open(now):
             raise ValidationError("Only a sent invitation still open can be reminded.")
         if SurveyOptOut.objects.filter(contact_id=current.contact_id).exists():
             raise ValidationError("The contact has opted out of surveys.")
+        fresh = secrets.token_urlsafe(32)
+        current.token_hash = token_hash(fresh)
         current.reminded_at = now
-        current.save(update_fields=["reminded_at"])
-    _email(current, token, reminder=True)
-    return current
+        current.save(update_fields=["token_hash", "reminded_at"])
+        _email(current, fresh, reminder=True)
+    return current, fresh
 
 
 def invitation_revoke(

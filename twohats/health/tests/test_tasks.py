@@ -27,7 +27,7 @@ from twohats.test import Cast
 NOW = dt.datetime(2026, 6, 30, 7, 0, tzinfo=dt.UTC)  # the firm's zone is UTC in the tests
 TODAY = "2026-06-30"
 SIX = dt.time(6, 0)
-STEPS = ["recompute", "alerts", "escalate", "digest", "prune"]
+STEPS = ["recompute", "alerts", "escalate", "digest", "surveys", "prune"]
 DUMMY = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 DATABASE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
