@@ -8,8 +8,11 @@ outsider (a PM of another practice), plus the practice's director, an executive 
 from __future__ import annotations
 
 import datetime as dt
+import email
+import socket
 from dataclasses import dataclass
 from decimal import Decimal
+from email.message import Message
 from typing import Any
 
 import factory
@@ -216,3 +219,20 @@ def read(response: Any) -> bytes:
     if getattr(response, "streaming", False):
         return b"".join(response.streaming_content)
     return bytes(response.content)
+
+
+class Inbox:
+    """An aiosmtpd handler keeping what it receives (the `smtp_server` fixture's mailbox)."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+        self.messages.append(email.message_from_bytes(envelope.content))  # type: ignore[attr-defined]
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import email
-import socket
-from collections.abc import Iterator
-from email.message import Message
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core import mail
 from django.test import Client as Browser
 from django.test import override_settings
@@ -26,7 +21,7 @@ from twohats.alerts.services import (
 )
 from twohats.health.models import JobRun
 from twohats.people.models import Role, User
-from twohats.test import Cast, UserFactory
+from twohats.test import Cast, Inbox, UserFactory
 
 OPENED = dt.datetime(2026, 6, 1, 9, 30, tzinfo=dt.UTC)
 DAY = dt.timedelta(days=1)
@@ -274,34 +269,6 @@ def test_the_profile_turns_the_digest_off(client: Browser, cast: Cast) -> None:
 
 
 # Through a real SMTP server ------------------------------------------------------------------
-
-
-class Inbox:
-    """An aiosmtpd handler keeping what it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
-        self.messages.append(email.message_from_bytes(envelope.content))  # type: ignore[attr-defined]
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[tuple[Inbox, int]]:
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
 
 
 def test_the_digest_arrives_through_smtp(cast: Cast, smtp_server: tuple[Inbox, int]) -> None:

@@ -4,15 +4,10 @@ one reminder, revoking; responses saved once; the staff pages and who may use th
 from __future__ import annotations
 
 import datetime as dt
-import email
-import socket
 import threading
-from collections.abc import Iterator
-from email.message import Message
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
@@ -40,7 +35,7 @@ from twohats.surveys.services import (
     response_submit,
     token_hash,
 )
-from twohats.test import Cast, ContactFactory, ProjectFactory, count_queries
+from twohats.test import Cast, ContactFactory, Inbox, ProjectFactory, count_queries
 
 NOW = dt.datetime(2026, 6, 1, 9, 0, tzinfo=dt.UTC)
 DAY = dt.timedelta(days=1)
@@ -175,32 +170,6 @@ def test_no_reminder_once_answered_or_opted_out(cast: Cast, contact: object) -> 
     response_submit(token=token, answers=nps_answers(invitation), now=NOW + DAY)
     with pytest.raises(ValidationError, match="still open"):
         invitation_remind(invitation, token, now=NOW + 2 * DAY)
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
-        self.messages.append(email.message_from_bytes(envelope.content))  # type: ignore[attr-defined]
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[tuple[Inbox, int]]:
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
 
 
 def test_the_invitation_arrives_through_smtp(
