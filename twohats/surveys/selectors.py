@@ -25,7 +25,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, TruncQuarter
 
-from twohats.surveys.models import Answer, Construct, Response, SurveyKind
+from twohats.surveys.models import Answer, Construct, Invitation, Response, SurveyKind
 
 TRUST_CONSTRUCTS = [Construct.COGNITIVE_TRUST, Construct.AFFECTIVE_TRUST, Construct.FIRM_TRUST]
 # Constructs scored from answers (NPS and CSAT are read from the responses' stored columns).
@@ -312,4 +312,108 @@ def client_voice_detail(
         ),
         previous=nps_of(counts["n_nps"], counts["promoters"], counts["detractors"], min_n=min_n),
         window_days=window_days,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The portfolio of the client's voice
+
+
+def quarters_back(now: dt.datetime, quarters: int) -> list[dt.date]:
+    """The first days of the last `quarters` quarters up to `now`'s, oldest first."""
+    index = now.year * 4 + (now.month - 1) // 3
+    return [dt.date(i // 4, (i % 4) * 3 + 1, 1) for i in range(index - quarters + 1, index + 1)]
+
+
+@dataclass(frozen=True)
+class ResponseRate:
+    """Answered invitations over those that are closed (answered, or expired unanswered and not
+    revoked): open invitations still running do not count against the rate."""
+
+    group: Any
+    label: str
+    closed: int
+    answered: int
+
+    @property
+    def rate(self) -> float | None:
+        return round(self.answered / self.closed, 4) if self.closed else None
+
+
+def response_rates(
+    invitations: QuerySet[Invitation], *, now: dt.datetime, by: str, label: str
+) -> list[ResponseRate]:
+    """Response rates per `by` (e.g. "project__manager__practice_id"), in one query."""
+    answered = Q(used_at__isnull=False)
+    expired = Q(used_at__isnull=True, revoked_at__isnull=True, expires_at__lte=now)
+    rows = (
+        invitations.order_by()
+        .filter(answered | expired)
+        .values(by, label)
+        .annotate(closed=Count("id"), answered=Count("id", filter=answered))
+        .order_by(label, by)
+    )
+    return [
+        ResponseRate(
+            group=row[by],
+            label=str(row[label]) if row[label] is not None else "",
+            closed=row["closed"],
+            answered=row["answered"],
+        )
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True)
+class PmRolesSeen:
+    """How clients rate a PM's six roles (1–5) and the PM against the firm (0–10), from the
+    answers to responses about the PM's projects since a date."""
+
+    roles: dict[str, Mean]
+    pm_rating: Mean
+    firm_rating: Mean
+    min_n: int
+
+    @property
+    def gap(self) -> float | None:
+        """How the clients rate the PM less how they rate the firm; None below the minimum n."""
+        pm, firm = self.pm_rating.mean, self.firm_rating.mean
+        return round(pm - firm, 2) if pm is not None and firm is not None else None
+
+    @property
+    def n(self) -> int:
+        """The most responses behind any one role's mean."""
+        return max((mean.n for mean in self.roles.values()), default=0)
+
+
+def pm_roles_seen(pm: Any, since: dt.datetime, *, min_n: int) -> PmRolesSeen:
+    """The mean client rating of each of the PM's roles and the PM's and the firm's ratings, over
+    the responses about the PM submitted after `since`: 1 query (grouped by construct and role).
+    A mean resting on fewer than `min_n` responses is not given, only its n."""
+    rows = (
+        Answer.objects.filter(
+            response__pm=pm,
+            response__submitted_at__gt=since,
+            value__isnull=False,
+            question__construct__in=[Construct.ROLE, Construct.PM_RATING, Construct.FIRM_RATING],
+        )
+        .values("question__construct", "question__role")
+        .annotate(mean=Avg(scored_value()), n=Count("response_id", distinct=True))
+        .order_by()
+    )
+    roles: dict[str, Mean] = {}
+    ratings: dict[str, Mean] = {}
+    for row in rows:
+        n = row["n"]
+        mean = Mean(round(row["mean"], 2) if n >= min_n else None, n, n >= min_n)
+        if row["question__construct"] == Construct.ROLE:
+            roles[row["question__role"]] = mean
+        else:
+            ratings[row["question__construct"]] = mean
+    none = Mean(None, 0, False)
+    return PmRolesSeen(
+        roles=roles,
+        pm_rating=ratings.get(Construct.PM_RATING, none),
+        firm_rating=ratings.get(Construct.FIRM_RATING, none),
+        min_n=min_n,
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from twohats.surveys import public_views, results_views, views
+from twohats.surveys import portfolio_views, public_views, results_views, views
 
 app_name = "surveys"
 
@@ -13,6 +13,7 @@ urlpatterns = [
         name="project_invitations",
     ),
     path("invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
+    path("portfolio/", portfolio_views.portfolio, name="portfolio"),
 ]
 
 # The public pages under /s/, for the client's contacts: no login, the token is the credential.
