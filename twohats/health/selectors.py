@@ -42,6 +42,7 @@ from twohats.health.policy import PolicyConfig
 from twohats.health.roles import Mix, neglected_roles, role_distance, role_mix, target_shares
 from twohats.people.models import Role, User
 from twohats.projects.models import Project, ProjectStatus
+from twohats.surveys.selectors import pm_roles_seen
 
 # The trend compares the latest snapshot with the latest one at least this many days older.
 TREND_DAYS = 30
@@ -430,6 +431,11 @@ def person_page(viewer: User, person: User, *, now: dt.datetime, today: dt.date)
         "person": person,
         "policy": policy,
         "roles": role_balance(person, now=now, policy=policy),
+        "roles_seen": pm_roles_seen(
+            person,
+            now - dt.timedelta(days=policy.rules.surveys.window_days),
+            min_n=policy.rules.surveys.min_n,
+        ),
         "independence": independence_view(viewer, person, today=today, policy=policy),
         "clients": list(led),
         "as_of": as_of,

@@ -29,6 +29,7 @@ from twohats.health.selectors import (
     portfolio_rows,
     role_balance,
 )
+from twohats.surveys.selectors import PmRolesSeen
 from twohats.web import get_visible, list_page, user_of
 
 PORTFOLIO_COLUMNS = [
@@ -170,7 +171,26 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
     someone = get_object_or_404(pms_visible_to(viewer).select_related("practice"), pk=pk)
     context = person_page(viewer, someone, now=timezone.now(), today=timezone.localdate())
     context |= _roles_context(context["roles"]) | _places_context(context["independence"])
+    context |= _roles_seen_context(context["roles"], context["roles_seen"])
     return render(request, "health/person.html", context)
+
+
+def _roles_seen_context(roles: RoleBalance, seen: PmRolesSeen) -> dict[str, Any]:
+    """Each role's mean client rating beside the PM's logged share of time and the target."""
+    rows = []
+    for name in ROLE_ORDER:
+        rating = seen.roles.get(name)
+        n = rating.n if rating else 0
+        rows.append(
+            {
+                "label": ROLE_LABELS[name],
+                "mean": rating.mean if rating else None,
+                "n": n,
+                "share": _per_cent(roles.mix[name]) if roles.mix else "—",
+                "target": _per_cent(roles.target[name]),
+            }
+        )
+    return {"roles_seen_rows": rows}
 
 
 def _roles_context(roles: RoleBalance) -> dict[str, Any]:
