@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "twohats.health",
     "twohats.alerts",
     "twohats.surveys",
+    "twohats.matching",
     "twohats.dashboards",
     "twohats.demo",
 ]

@@ -95,6 +95,14 @@ class Project(TimeStamped, Versioned, Archivable):
         max_length=16, choices=ProjectStatus.choices, default=ProjectStatus.ACTIVE
     )
     description = models.TextField(blank=True)
+    pm_hours_per_week = models.DecimalField(
+        "PM load (hours per week)",
+        max_digits=4,
+        decimal_places=1,
+        default=10,
+        validators=[MinValueValidator(0), MaxValueValidator(80)],
+        help_text="The PM's expected weekly hours on the project: workload and staffing.",
+    )
     reporting_period = models.CharField(
         max_length=8, choices=ReportingPeriod.choices, default=ReportingPeriod.MONTHLY
     )
