@@ -1,14 +1,20 @@
 """Survey waves of the last two years: what the clients said, moving with the relationship.
 
-Every quarter each client with a project under way invites one to three of its senior people
-(mostly NPS, some "the PM and the firm", a few relationship-quality and PM-roles surveys); an
-accepted milestone brings a CSAT survey. No contact is invited more often than the services'
-minimum gap allows. About a third of the invitations are answered, fewer at neglected accounts.
+Every quarter each client with a project under way invites one to three of its senior people;
+the larger accounts (the big ones and the strategic tier) invite every contact of high or medium
+power, so their scores rest on enough responses to be shown. Most invitations are NPS surveys,
+some "the PM and the firm", a few relationship-quality and PM-roles surveys; an accepted
+milestone brings a CSAT survey. No contact is invited more often than the active policy's
+minimum gap allows. About a third of the invitations are answered (around 40 % at the big
+accounts), fewer at neglected accounts; medium-power contacts score a little lower.
 
 Scores follow the account: its baseline sentiment, the project's course at the time (read back
 from its status reports: slipping projects score lower), silent accounts lower still. PMs gone
 native are liked personally but the firm is not: a gap between the PM and the firm, and some
-detractors. Verbatim reasons come from a small vocabulary.
+detractors. Verbatim reasons match the score and what the respondent lived through (promoters
+praise; detractors of a slipping project complain of slipped milestones, at a silent account
+of silence, of a native PM of the firm behind them; others of turnover, slow answers, costs),
+from the vocabulary's themes with an optional detail.
 
 Its own random stream: the data built before are the same with or without surveys. The tokens
 themselves are never stored; each invitation's hash is of a value from `secrets`, so nobody can
@@ -20,6 +26,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import hashlib
+import math
 import random
 import secrets
 from dataclasses import dataclass, field
@@ -27,14 +34,14 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from twohats.demo.context import ClientPlan, Context, ProjectPlan, at, between
+from twohats.demo.vocab import SURVEY_COMMENTS, SURVEY_FOLLOW_UPS, SURVEY_REASONS
 from twohats.projects.models import Milestone, StatusReport
 from twohats.surveys.models import Answer, Invitation, Question, Response, SurveyTemplate
-from twohats.surveys.services import EXPIRY_DAYS, MIN_DAYS_BETWEEN_INVITATIONS
+from twohats.surveys.services import survey_policy
 
 CLIENT_BATCH = 1_000
 WAVES = 8  # two years of quarters
-WAVE_DAYS = 91  # one more than the minimum gap, so a contact can be in every wave
-GAP = MIN_DAYS_BETWEEN_INVITATIONS
+WAVE_DAYS = 91  # one more than the default minimum gap, so a contact can be in every wave
 HISTORY = WAVES * WAVE_DAYS
 LIVE = ("active", "on_hold", "completed")
 # Which survey a cadence invitation carries.
@@ -46,39 +53,26 @@ COMMENT_SHARE = 0.35
 REMIND_AFTER = 7
 ROLES = ("implementer", "coach", "entrepreneur", "politician", "friend", "marketer")
 
-REASONS = {
-    "promoter": (
-        "The team delivers what it promises.",
-        "Our project manager really understands our business.",
-        "Responsive, and honest when something goes wrong.",
-        "Good people who feel like part of our team.",
-        "Clear plans and no surprises.",
-    ),
-    "passive": (
-        "Good work, but reporting could be clearer.",
-        "Fine overall; a little expensive.",
-        "Solid delivery, not much initiative.",
-        "Depends a lot on who is on the team.",
-    ),
-    "detractor": (
-        "Deadlines keep slipping.",
-        "We hear from the firm only when it wants to sell something.",
-        "Our project manager is great, the firm behind them less so.",
-        "Too many changes of people on the team.",
-        "Nobody has been in touch for months.",
-        "Costs keep going up without a clear reason.",
-    ),
-}
-COMMENTS = {
-    "good": (
-        "Nothing much; keep it up.",
-        "A little more notice before the acceptance meeting.",
-    ),
-    "bad": (
-        "Deliver on the date that was agreed.",
-        "Test more before handing over.",
-        "Tell us earlier when something is late.",
-    ),
+# The larger accounts survey more widely: every contact of high or medium power each quarter.
+WIDE_TIERS = ("strategic",)
+WIDE_POWER = 3  # 1-5; 4 and 5 are high power, 3 medium
+# Contacts of medium power are a little cooler: they live the day-to-day slips and changes of
+# people more than the sponsors do.
+MEDIUM_POWER_MOOD = -0.5
+FOLLOW_UP_SHARE = 0.4
+# How likely each theme of a reason is, by group, before the respondent's situation weighs in.
+THEME_WEIGHTS = {
+    "promoter": {"delivery": 2.0, "pm": 2.0, "team": 2.0, "responsive": 2.0, "value": 1.0},
+    "passive": {"reporting": 2.0, "cost": 2.0, "initiative": 2.0, "people": 1.5, "pace": 0.3},
+    "detractor": {
+        "slipping": 0.3,
+        "turnover": 1.5,
+        "slow": 1.5,
+        "silence": 0.3,
+        "native": 0.0,
+        "cost": 1.0,
+        "quality": 1.0,
+    },
 }
 
 
@@ -106,8 +100,8 @@ def build_surveys(ctx: Context) -> None:
     if "nps" not in families:  # the templates come with the schema
         return
     first = ctx.today_ord - HISTORY
-    course = _course(first)
-    accepted = _accepted(first)
+    expiry, gap = survey_policy()
+    inputs = Inputs(families, _course(first), _accepted(first), gap=gap, expiry=expiry)
     writer = ctx.writer
     invitations = writer.table(
         Invitation,
@@ -145,7 +139,7 @@ def build_surveys(ctx: Context) -> None:
             clients = ctx.clients[offset : offset + CLIENT_BATCH]
             batch = Batch()
             for client in clients:
-                _client_rows(ctx, rng, client, families, course, accepted, batch)
+                _client_rows(ctx, rng, client, inputs, batch)
             with transaction.atomic():
                 ids = invitations.insert_returning_ids(batch.invitations)
                 rows = [(ids[k], *row) for k, row, _ in batch.responses]
@@ -239,12 +233,60 @@ def _mood(
     return Mood(work=base + work, pm=pm, firm=firm)
 
 
+@dataclass(frozen=True)
+class Situation:
+    """What the respondent has lived through, which the reason they give follows."""
+
+    spi: float  # the project's schedule performance at the time
+    silent: bool  # nobody from the firm has been in touch lately
+    native: bool  # the PM has gone native: liked, but the firm says no
+
+
+def _reason(rng: random.Random, nps: int, situation: Situation, project: ProjectPlan) -> str:
+    """A reason that matches the score and what the respondent lived through: promoters praise,
+    detractors complain about what went wrong (slipped milestones on a slipping project, the
+    firm behind a native PM, silence at a neglected account), with an optional detail."""
+    group = "promoter" if nps >= 9 else "passive" if nps >= 7 else "detractor"
+    weights = dict(THEME_WEIGHTS[group])
+    spi = situation.spi
+    if group == "promoter":
+        weights["delivery"] = 3.0 if spi >= 0.99 else 0.5
+        if situation.native:
+            weights["pm"] += 2.0
+    elif group == "passive":
+        if spi < 0.99:
+            weights["pace"] = 3.0
+    else:
+        weights["slipping"] = 4.0 if spi < 0.95 else 1.5 if spi < 0.99 else 0.3
+        if spi < 0.95:
+            weights["quality"] += 1.0
+        if situation.silent:
+            weights["silence"] = 5.0
+        if situation.native:
+            weights["native"] = 4.0
+    themes = list(weights)
+    theme = rng.choices(themes, [weights[name] for name in themes])[0]
+    text = rng.choice(SURVEY_REASONS[group][theme])
+    if rng.random() < FOLLOW_UP_SHARE:
+        text = f"{text} {rng.choice(SURVEY_FOLLOW_UPS[group])}"
+    return _say(text, project)
+
+
+def _say(text: str, project: ProjectPlan) -> str:
+    return text.format(pm=project.manager.first_name, project=project.name)
+
+
 def _scale(value: float, low: int, high: int) -> int:
     return max(low, min(high, round(value)))
 
 
 def _answers(
-    rng: random.Random, family: str, spec: Family, mood: Mood, project: ProjectPlan
+    rng: random.Random,
+    family: str,
+    spec: Family,
+    mood: Mood,
+    project: ProjectPlan,
+    situation: Situation,
 ) -> tuple[list[tuple[int, int | None, str]], int | None, int | None]:
     """The answers of one response and its stored NPS and CSAT."""
     items: list[tuple[int, int | None, str]] = []
@@ -255,12 +297,10 @@ def _answers(
         if low is None or high is None:  # free text
             text = ""
             if construct == "reason" and nps is not None and rng.random() < REASON_SHARE:
-                group = "promoter" if nps >= 9 else "passive" if nps >= 7 else "detractor"
-                text = rng.choice(REASONS[group])
-                if group == "detractor" and native and rng.random() < 0.6:
-                    text = REASONS["detractor"][2]
+                text = _reason(rng, nps, situation, project)
             elif construct == "comment" and csat is not None and rng.random() < COMMENT_SHARE:
-                text = rng.choice(COMMENTS["good" if csat >= 4 else "bad"])
+                group = "delighted" if csat >= 5 else "satisfied" if csat >= 4 else "unhappy"
+                text = _say(rng.choice(SURVEY_COMMENTS[group]), project)
             if text:
                 items.append((pk, None, text))
             continue
@@ -295,14 +335,32 @@ def _answers(
     return items, nps, csat
 
 
+@dataclass
+class Inputs:
+    """What every client's waves read: the templates, the projects' course and accepted
+    milestones, and the policy's minimum gap between two invitations and expiry (days)."""
+
+    families: dict[str, Family]
+    course: dict[int, tuple[list[int], list[float]]]
+    accepted: dict[int, list[tuple[int, int, dt.datetime]]]
+    gap: int
+    expiry: int
+
+
+def _power(client: ClientPlan, k: int) -> int:
+    """A contact's power (1-5), read back from the plan's cumulative power-squared weights."""
+    weights = client.contact_weights
+    own = weights[k] - (weights[k - 1] if k else 0.0)
+    return round(math.sqrt(own))
+
+
+def _wide(client: ClientPlan) -> bool:
+    """The larger accounts, which invite every contact of high or medium power each quarter."""
+    return client.big or client.tier in WIDE_TIERS
+
+
 def _client_rows(
-    ctx: Context,
-    rng: random.Random,
-    client: ClientPlan,
-    families: dict[str, Family],
-    course: dict[int, tuple[list[int], list[float]]],
-    accepted: dict[int, list[tuple[int, int, dt.datetime]]],
-    batch: Batch,
+    ctx: Context, rng: random.Random, client: ClientPlan, inputs: Inputs, batch: Batch
 ) -> None:
     if not client.contact_ids:
         return
@@ -310,6 +368,7 @@ def _client_rows(
     projects = [p for p in client.projects if p.status in LIVE]
     if not projects:
         return
+    gap = inputs.gap
     index = {pk: k for k, pk in enumerate(client.contact_ids)}
     last: dict[int, int] = {}  # contact id -> ordinal of the latest invitation
     # A client's wave day is fixed, so its waves are exactly a quarter apart.
@@ -318,10 +377,17 @@ def _client_rows(
     Accepted = tuple[ProjectPlan, tuple[int, int, dt.datetime]]
     events: list[tuple[int, int, Accepted | None]] = [(o, 0, None) for o in waves]
     for project in projects:
-        for item in accepted.get(project.id, []):
+        for item in inputs.accepted.get(project.id, []):
             o = item[2].date().toordinal() + between(rng, 1, 3)
             events.append((o, 1, (project, item)))
     events.sort(key=lambda event: (event[0], event[1]))
+    wide = _wide(client)
+    # The larger accounts ask everyone of high or medium power, the others their senior people.
+    pool = (
+        [k for k in range(len(client.contact_ids)) if _power(client, k) >= WIDE_POWER]
+        if wide
+        else client.senior_contacts
+    )
     for o, kind, payload in events:
         if o >= today:
             continue
@@ -329,22 +395,28 @@ def _client_rows(
             live = [p for p in projects if p.start + 30 <= o <= _end(p, today)]
             if not live:
                 continue
-            seniors = [
+            eligible = [
                 k
-                for k in client.senior_contacts
+                for k in pool
                 if client.contact_left[k] > o + 30
-                and o - last.get(client.contact_ids[k], -(10**6)) > GAP
+                and o - last.get(client.contact_ids[k], -(10**6)) > gap
             ]
-            if not seniors:
+            if not eligible:
                 continue
-            count = min(len(seniors), between(rng, 1, 3))
-            for n, k in enumerate(sorted(rng.sample(seniors, count))):
-                project = live[n % len(live)]
+            if wide:
+                chosen = eligible
+            else:
+                count = min(len(eligible), between(rng, 1, 3))
+                chosen = sorted(rng.sample(eligible, count))
+            for n, k in enumerate(chosen):
+                # Each contact of a larger account follows one project while it runs.
+                project = live[(k if wide else n) % len(live)]
                 family = rng.choices(CADENCE_FAMILIES, CADENCE_WEIGHTS)[0]
-                if family not in families:
+                if family not in inputs.families:
                     family = "nps"
                 contact = client.contact_ids[k]
                 last[contact] = o
+                medium = wide and _power(client, k) < 4
                 _invite(
                     ctx,
                     rng,
@@ -355,40 +427,29 @@ def _client_rows(
                     "cadence",
                     family,
                     o,
-                    families,
-                    course,
+                    inputs,
                     batch,
+                    medium=medium,
                 )
         elif payload is not None:
             project, (milestone, acceptor, _) = payload
-            if "csat" not in families:
+            if "csat" not in inputs.families:
                 continue
             contact = acceptor
             known = index.get(acceptor)
-            if known is None or o - last.get(acceptor, -(10**6)) <= GAP:
+            if known is None or o - last.get(acceptor, -(10**6)) <= gap:
                 # The acceptor had a survey lately: ask someone else who was there.
                 others = [
                     pk
                     for j, pk in enumerate(client.contact_ids)
-                    if client.contact_left[j] > o + 30 and o - last.get(pk, -(10**6)) > GAP
+                    if client.contact_left[j] > o + 30 and o - last.get(pk, -(10**6)) > gap
                 ]
                 if not others:
                     continue
                 contact = others[between(rng, 0, len(others) - 1)]
             last[contact] = o
             _invite(
-                ctx,
-                rng,
-                client,
-                project,
-                contact,
-                milestone,
-                "milestone",
-                "csat",
-                o,
-                families,
-                course,
-                batch,
+                ctx, rng, client, project, contact, milestone, "milestone", "csat", o, inputs, batch
             )
 
 
@@ -406,21 +467,30 @@ def _invite(
     trigger: str,
     family: str,
     o: int,
-    families: dict[str, Family],
-    course: dict[int, tuple[list[int], list[float]]],
+    inputs: Inputs,
     batch: Batch,
+    *,
+    medium: bool = False,
 ) -> None:
-    spec = families[family]
+    spec = inputs.families[family]
+    expiry = inputs.expiry
     created = at(o, between(rng, 8, 10), rng.choice((0, 15, 30, 45)), client.time_zone)
-    expires = created + dt.timedelta(days=EXPIRY_DAYS)
-    spi = _spi_at(course, project.id, o)
+    expires = created + dt.timedelta(days=expiry)
+    spi = _spi_at(inputs.course, project.id, o)
     mood = _mood(rng, client, project, spi, o)
+    if medium:
+        mood = Mood(
+            work=mood.work + MEDIUM_POWER_MOOD,
+            pm=mood.pm + MEDIUM_POWER_MOOD,
+            firm=mood.firm + MEDIUM_POWER_MOOD,
+        )
+    silent = client.silent and o > client.end
     rate = RESPONSE_RATE + 0.06 * client.mood + (0.05 if client.big else 0.0)
-    if client.silent and o > client.end:
+    if silent:
         rate -= 0.15
     if trigger == "milestone":
         rate += 0.08  # fresh in their minds
-    days = min(EXPIRY_DAYS - 1, int(rng.expovariate(1 / 4)))
+    days = min(expiry - 1, int(rng.expovariate(1 / 4)))
     submitted = created + dt.timedelta(
         days=days, hours=between(rng, 1, 9), minutes=between(rng, 0, 59)
     )
@@ -448,6 +518,7 @@ def _invite(
     )
     if not answered:
         return
-    items, nps, csat = _answers(rng, family, spec, mood, project)
+    situation = Situation(spi=spi, silent=silent, native=project.manager.habit == "native")
+    items, nps, csat = _answers(rng, family, spec, mood, project, situation)
     row = (spec.template, client.id, project.id, contact, project.manager.id, submitted, nps, csat)
     batch.responses.append((len(batch.invitations) - 1, row, items))

@@ -417,3 +417,158 @@ DECISION_REASONS: dict[str, tuple[str, ...]] = {
         "The client withdrew it after the estimate.",
     ),
 }
+
+# Survey verbatims. A reason answers "why that score?": its theme follows what the respondent
+# lived through (a slipping project, a PM gone native, an account nobody visits), and an
+# optional second sentence adds detail. {pm} is the project manager's first name, {project}
+# the project's name.
+SURVEY_REASONS: dict[str, dict[str, tuple[str, ...]]] = {
+    "promoter": {
+        "delivery": (
+            "The team delivers what it promises.",
+            "Every milestone so far has landed on the agreed date.",
+            "{project} is on time and on budget, which is rare for us.",
+            "They hit the dates they commit to, and the quality is there.",
+            "Clear plans and no surprises.",
+        ),
+        "pm": (
+            "Our project manager really understands our business.",
+            "{pm} knows our organisation better than some of our own managers.",
+            "{pm} anticipates problems before we see them.",
+            "{pm} runs the steering committees better than anyone we have worked with.",
+        ),
+        "team": (
+            "Good people who feel like part of our team.",
+            "The same senior people from the start, no rotation.",
+            "The consultants are sharp and easy to work with.",
+            "A stable team that knows our systems inside out.",
+        ),
+        "responsive": (
+            "Responsive, and honest when something goes wrong.",
+            "Questions get an answer the same day.",
+            "When we had an incident they were on it within the hour.",
+            "They tell us the bad news early, with a plan.",
+        ),
+        "value": (
+            "Worth every euro; they saved us a failed go-live.",
+            "They challenge our requirements and we end up with a simpler solution.",
+            "They brought ideas we had not asked for, and they were good ones.",
+        ),
+    },
+    "passive": {
+        "reporting": (
+            "Good work, but reporting could be clearer.",
+            "The status reports are long; we would like the key points first.",
+            "We sometimes learn about issues in the steering committee rather than before.",
+        ),
+        "cost": (
+            "Fine overall; a little expensive.",
+            "Solid work, but the change requests add up quickly.",
+            "Good value on the core work, less so on the extras.",
+        ),
+        "initiative": (
+            "Solid delivery, not much initiative.",
+            "They do what is asked, rarely more.",
+            "Competent, but we have to drive most of the ideas ourselves.",
+        ),
+        "people": (
+            "Depends a lot on who is on the team.",
+            "{pm} is good; some of the juniors needed a lot of guidance.",
+            "The first months were rocky; better since the team settled.",
+        ),
+        "pace": (
+            "The quality is there, but {project} is a few weeks behind.",
+            "Good people, though the last milestone came late.",
+            "Delivery is improving after a slow start.",
+        ),
+    },
+    "detractor": {
+        "slipping": (
+            "Deadlines keep slipping.",
+            "Milestones on {project} have slipped three times this year.",
+            "The acceptance date moved again and we only heard the week before.",
+            "We planned our launch around their dates and had to postpone it twice.",
+            "Late on every milestone, and the recovery plans do not hold.",
+        ),
+        "turnover": (
+            "Too many changes of people on the team.",
+            "We are on our third project manager on {project}.",
+            "Every time someone leaves we have to explain our business again.",
+            "The senior people from the sale disappeared after the first month.",
+        ),
+        "slow": (
+            "Questions take a week or more to get an answer.",
+            "Our support tickets sit for days without a reply.",
+            "We chase them for answers; it should be the other way round.",
+            "Slow to react when production was down.",
+        ),
+        "silence": (
+            "Nobody has been in touch for months.",
+            "We hear from the firm only when it wants to sell something.",
+            "No visit, no call since the contract was signed.",
+        ),
+        "native": (
+            "Our project manager is great, the firm behind them less so.",
+            "{pm} is excellent; the firm's management says no to everything {pm} agrees.",
+            "We trust {pm}, not the organisation behind them.",
+        ),
+        "cost": (
+            "Costs keep going up without a clear reason.",
+            "Every small change becomes a paid change request.",
+            "The invoices do not match what was agreed.",
+        ),
+        "quality": (
+            "Too many defects found in our acceptance tests.",
+            "The hand-over documentation was thin; our team could not take over.",
+            "We had to rework part of the delivery ourselves.",
+        ),
+    },
+}
+SURVEY_FOLLOW_UPS: dict[str, tuple[str, ...]] = {
+    "promoter": (
+        "We will use them again for the next phase.",
+        "I have already recommended them to a peer.",
+        "Keep the same team, please.",
+        "Our board noticed the difference.",
+        "The best supplier we have on this programme.",
+    ),
+    "passive": (
+        "Nothing that cannot be fixed.",
+        "We raised it at the last review.",
+        "Still, we would work with them again.",
+        "A better handover between people would help.",
+    ),
+    "detractor": (
+        "We raised it at the steering committee and nothing changed.",
+        "We are looking at other suppliers for the next phase.",
+        "Our sponsor is losing patience.",
+        "It has cost us credibility with our own management.",
+        "We expected better for the price.",
+    ),
+}
+# CSAT comments after an accepted milestone, by score: 5, 4, or 3 and below.
+SURVEY_COMMENTS: dict[str, tuple[str, ...]] = {
+    "delighted": (
+        "Nothing much; keep it up.",
+        "A smooth acceptance; the test evidence was complete.",
+        "Delivered on the day, with documentation our team could use.",
+        "Well prepared: the demo answered our questions before we asked them.",
+        "{pm} made the acceptance easy.",
+    ),
+    "satisfied": (
+        "A little more notice before the acceptance meeting.",
+        "Good, though a few small defects came up late.",
+        "Fine; the release notes could be clearer.",
+        "On time; we would have liked a dry run first.",
+        "Send the test report a few days earlier next time.",
+    ),
+    "unhappy": (
+        "Deliver on the date that was agreed.",
+        "Test more before handing over.",
+        "Tell us earlier when something is late.",
+        "The milestone slipped by three weeks and we heard at the last minute.",
+        "Too many open defects at acceptance; we signed under protest.",
+        "A new person ran the acceptance and did not know the history.",
+        "We waited days for answers during the acceptance tests.",
+    ),
+}

@@ -264,15 +264,20 @@ DELIVERY_DIMENSION: dict[str, Any] = {
     },
 }
 
-# The client's voice, from surveys: each signal needs the policy's minimum of responses.
+# The client's voice, from surveys: each signal needs the policy's minimum of responses. The
+# trends (migration 0006) took their 25 points from the others in proportion (35, 20, 30, 15).
 VOICE_DIMENSION: dict[str, Any] = {
     "weight": 20,
     "signals": {
-        "nps": {"weight": 35, "good": 50, "bad": -20},
-        "csat": {"weight": 20, "good": 0.9, "bad": 0.6},
-        "trust": {"weight": 30, "good": 6, "bad": 4},
+        "nps": {"weight": 26.25, "good": 50, "bad": -20},
+        "csat": {"weight": 15, "good": 0.9, "bad": 0.6},
+        "trust": {"weight": 22.5, "good": 6, "bad": 4},
         # How far apart the client rates the PM and the firm (0–10), either way round.
-        "pm_vs_firm_gap": {"weight": 15, "good": 0.5, "bad": 3},
+        "pm_vs_firm_gap": {"weight": 11.25, "good": 0.5, "bad": 3},
+        # The later half of the window less the earlier half: a fall of 20 NPS points, or of a
+        # point of trust on its 1–7 scale, scores 0.
+        "nps_trend": {"weight": 15, "good": 0, "bad": -20},
+        "trust_trend": {"weight": 10, "good": 0, "bad": -1},
     },
 }
 

@@ -39,6 +39,7 @@ from twohats.health.models import HealthPolicy
 from twohats.people.models import User
 from twohats.projects.models import Milestone, Project
 from twohats.surveys import services
+from twohats.surveys.editing import QuestionEdit, template_revise
 from twohats.surveys.models import Invitation, Question, SurveyTemplate, Trigger
 from twohats.surveys.selectors import client_voice_detail
 from twohats.surveys.views import status_of
@@ -100,6 +101,84 @@ class TemplateOut(Schema):
 def template_list(request: HttpRequest) -> QuerySet[SurveyTemplate]:
     """The current version of each template, with its questions in order."""
     return SurveyTemplate.objects.current().prefetch_related("questions")
+
+
+class TemplateQuestionIn(In):
+    """A question of the revised template: `id` names an existing one of this version (omit it
+    for a new one, which then needs `measures` and a scale or `free_text`)."""
+
+    id: Id | None = None
+    position: int = Field(..., ge=1, le=999)
+    text: str = Field(..., min_length=1, max_length=1000)
+    required: bool = True
+    low_label: str = Field("", max_length=60)
+    high_label: str = Field("", max_length=60)
+    measures: str | None = Field(
+        None, max_length=20, description="The construct, as `measures` in the output."
+    )
+    scale_min: int | None = Field(None, ge=-10, le=10)
+    scale_max: int | None = Field(None, ge=-10, le=10)
+    free_text: bool = False
+    reverse_keyed: bool | None = None
+    role: str | None = Field(None, max_length=16)
+
+
+class TemplateRevisionIn(In):
+    name: str = Field(..., min_length=1, max_length=120)
+    language: str = Field(..., min_length=2, max_length=8)
+    introduction: str = Field("", max_length=4000)
+    questions: list[TemplateQuestionIn] = Field(..., max_length=60)
+
+
+class TemplateRevisionOut(Schema):
+    changed: bool
+    new_version: bool = Field(..., description="True when the revision made a new version.")
+    message: str
+    template: TemplateOut = Field(..., description="The current version after the revision.")
+
+
+@router.put("/surveys/templates/{int:template_id}", response=TemplateRevisionOut)
+def template_update(
+    request: HttpRequest, template_id: int, payload: TemplateRevisionIn
+) -> dict[str, Any]:
+    """Revise the current version of a template (administrators only). A version with responses
+    or open invitations is kept as it was and the revision becomes a new version; otherwise it
+    is edited in place. A refused revision (422) changes nothing."""
+    user = current_user(request)
+    if not user.is_admin:
+        raise PermissionDenied("Only administrators edit survey templates.")
+    template = get_object_or_404(SurveyTemplate, pk=template_id)
+    revision = template_revise(
+        template=template,
+        by=user,
+        name=payload.name,
+        language=payload.language,
+        introduction=payload.introduction,
+        questions=[
+            QuestionEdit(
+                id=q.id,
+                position=q.position,
+                text=q.text,
+                required=q.required,
+                low_label=q.low_label,
+                high_label=q.high_label,
+                construct=q.measures,
+                scale_min=q.scale_min,
+                scale_max=q.scale_max,
+                free_text=q.free_text,
+                reverse_keyed=q.reverse_keyed,
+                role=q.role,
+            )
+            for q in payload.questions
+        ],
+    )
+    current = SurveyTemplate.objects.prefetch_related("questions").get(pk=revision.template.pk)
+    return {
+        "changed": revision.changed,
+        "new_version": revision.new_version,
+        "message": revision.message(),
+        "template": current,
+    }
 
 
 # ---------------------------------------------------------------------------------------------

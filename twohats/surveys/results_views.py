@@ -14,22 +14,29 @@ from django.utils import timezone
 from twohats.clients.models import Client
 from twohats.health.models import HealthPolicy
 from twohats.surveys.models import Construct, Response
-from twohats.surveys.selectors import client_voice_detail, voice_by_quarter
+from twohats.surveys.selectors import client_voice_detail, voice_by_quarter, voice_trends
 from twohats.web import get_visible
 
 CONSTRUCT_LABELS = dict(Construct.choices)
 
 
 def _voice_context(client: Client, *, verbatims: int) -> dict[str, Any]:
-    surveys = HealthPolicy.objects.active().rules.surveys
+    surveys, now = HealthPolicy.objects.active().rules.surveys, timezone.now()
     voice = client_voice_detail(
         client.pk,
-        now=timezone.now(),
+        now=now,
         min_n=surveys.min_n,
         window_days=surveys.window_days,
         verbatims=verbatims,
     )
-    return {"client": client, "voice": voice, "min_n": surveys.min_n}
+    # The later half of the window against the earlier, as the health model weighs the trends.
+    trends = voice_trends(
+        Response.objects.filter(client_id=client.pk),
+        now=now,
+        window_days=surveys.window_days,
+        min_n=surveys.min_n,
+    )
+    return {"client": client, "voice": voice, "trends": trends, "min_n": surveys.min_n}
 
 
 @login_required

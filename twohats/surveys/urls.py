@@ -1,6 +1,6 @@
 from django.urls import path
 
-from twohats.surveys import portfolio_views, public_views, results_views, views
+from twohats.surveys import portfolio_views, public_views, results_views, template_views, views
 
 app_name = "surveys"
 
@@ -14,6 +14,9 @@ urlpatterns = [
     ),
     path("invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
     path("portfolio/", portfolio_views.portfolio, name="portfolio"),
+    path("templates/", template_views.template_list, name="template_list"),
+    path("templates/<int:pk>/", template_views.template_detail, name="template_detail"),
+    path("templates/<int:pk>/edit/", template_views.template_edit, name="template_edit"),
 ]
 
 # The public pages under /s/, for the client's contacts: no login, the token is the credential.

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from collections.abc import Iterable
 
 import pytest
 from django.db.models import Avg, Count, F, Q
+from django.test import Client as Browser
+from django.urls import reverse
 from django.utils import timezone
 
 from twohats.clients.models import Client
+from twohats.demo.scale import BIG_ACCOUNTS, LARGEST
 from twohats.demo.tests.test_demo import demo  # noqa: F401  (the module fixture)
+from twohats.demo.vocab import SURVEY_REASONS
+from twohats.health.models import HealthPolicy
 from twohats.people.models import User
 from twohats.surveys.models import Answer, Invitation, Response, SurveyTemplate
 from twohats.surveys.services import MIN_DAYS_BETWEEN_INVITATIONS
@@ -143,3 +149,65 @@ def test_it_shows_the_native_pms_liked_more_than_their_firm() -> None:
     ]
     assert gaps_native and gaps_other
     assert sum(gaps_native) / len(gaps_native) > sum(gaps_other) / len(gaps_other) + 1
+
+
+def test_the_largest_client_shows_its_nps_on_its_voice_card(client: Browser) -> None:
+    largest = Client.objects.get(name=LARGEST.name)
+    min_n = HealthPolicy.objects.active().rules.surveys.min_n
+    client.force_login(largest.account_lead)
+    response = client.get(reverse("surveys:client_voice_card", args=[largest.pk]))
+    assert response.status_code == 200
+    latest = response.context["voice"].latest
+    assert latest.nps.enough and latest.nps.n >= min_n and latest.nps.score is not None
+    shown = re.search(r'data-testid="nps">(.*?)</dd>', response.content.decode(), re.S)
+    assert shown is not None and f"(n = {latest.nps.n};" in shown[1]
+    assert "not enough responses" not in shown[1]
+    # The card's latest verbatims are not one sentence repeated.
+    texts = [verbatim.text for verbatim in latest.verbatims]
+    assert len(texts) >= 3 and len(set(texts)) > 1
+
+
+def test_the_big_accounts_have_enough_responses_at_a_believable_rate() -> None:
+    now = timezone.now()
+    min_n = HealthPolicy.objects.active().rules.surveys.min_n
+    for account in BIG_ACCOUNTS:
+        client = Client.objects.get(name=account.name)
+        year = Response.objects.filter(
+            client=client, nps__isnull=False, submitted_at__gt=now - dt.timedelta(days=365)
+        )
+        assert year.count() >= min_n, account.name
+        closed = Invitation.objects.filter(project__client=client, expires_at__lt=now)
+        rate = closed.filter(used_at__isnull=False).count() / closed.count()
+        assert 0.3 <= rate <= 0.6, (account.name, rate)
+
+
+def _group_patterns() -> dict[str, re.Pattern[str]]:
+    """Per NPS group, a pattern matching the start of any of its reasons ({pm}, {project}
+    filled in)."""
+    patterns = {}
+    for group, themes in SURVEY_REASONS.items():
+        starts = [
+            re.escape(text).replace(r"\{pm\}", ".+").replace(r"\{project\}", ".+")
+            for texts in themes.values()
+            for text in texts
+        ]
+        patterns[group] = re.compile("(?:" + "|".join(starts) + ")")
+    return patterns
+
+
+def test_the_verbatims_vary_and_match_the_score() -> None:
+    reasons = list(
+        Answer.objects.filter(question__construct="reason")
+        .exclude(text="")
+        .values_list("text", "response__nps")
+    )
+    texts = [text for text, _ in reasons]
+    assert len(texts) > 50
+    assert len(set(texts)) > 0.4 * len(texts)
+    assert not any("{" in text for text in texts)  # every placeholder filled
+    patterns = _group_patterns()
+    for text, score in reasons:
+        group = "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
+        assert patterns[group].match(text), (score, text)
+    detractors = [text for text, score in reasons if score <= 6]
+    assert len(set(detractors)) >= 5
