@@ -7,7 +7,12 @@ time over 50 requests (measured in-process, from the request entering Django to 
 leaving it, so the figures exclude the network and the browser). The delivery pages (the
 project page of the project with the most reports, milestones and changes and of a typical one;
 the portfolio's SPI/CPI scatter) are found by URL name, and skipped with a line saying so while
-they do not exist.
+they do not exist. So are the client's-voice pages: the largest client's voice card and results
+page, the invitations page of the project with the most invitations, the voice portfolio (as a
+director) and the public survey page (GET, on a fresh invitation's token, with the rate limits
+lifted for the runs). Last, the daily job's surveys step at this scale (invitations and
+reminders due today; emails to a dummy backend), in a transaction rolled back afterwards, so the
+benchmark database stays as built and a `--reuse` run measures the same work.
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -140,6 +147,9 @@ def main(argv: list[str] | None = None) -> int:
 
     measure_health()
     rows = measure_pages(args.runs) + measure_delivery_pages(args.runs)
+    rows += measure_voice_pages(args.runs)
+    measure_surveys_step()
+    measure_staffing_optimiser()
     print(f"\n{'page':<58} {'status':>6} {'queries':>7} {'median ms':>10} {'p95 ms':>8}")
     for row in rows:
         print(
@@ -352,6 +362,233 @@ def measure_delivery_pages(runs: int) -> list[dict[str, Any]]:
         checks.append(("portfolio SPI/CPI scatter, director", lambda: as_director.get(scatter)))
         checks.append(("portfolio SPI/CPI scatter, executive", lambda: as_executive.get(scatter)))
     return [measure(label, call, runs) for label, call in checks]
+
+
+def _fresh_survey_token(now: Any) -> tuple[Any, str] | None:
+    """A new invitation (through the service, so its token is valid) to a contact the policy
+    allows to invite now, and its token; None if no contact may be invited."""
+    import datetime as dt
+
+    from django.core.exceptions import ValidationError
+
+    from twohats.clients.models import Contact
+    from twohats.projects.models import Project
+    from twohats.surveys.services import invitation_create, survey_policy
+
+    _, gap = survey_policy()
+    contacts = (
+        Contact.objects.filter(archived_at__isnull=True, left_on__isnull=True)
+        .exclude(email="")
+        .exclude(survey_invitations__created_at__gt=now - dt.timedelta(days=gap))
+        .filter(client__projects__status="active")
+        .distinct()
+        .order_by("pk")
+    )
+    for contact in contacts[:20]:
+        project = (
+            Project.objects.filter(client_id=contact.client_id, status="active")
+            .order_by("pk")
+            .first()
+        )
+        if project is None:
+            continue
+        try:
+            return invitation_create(
+                project=project, contact=contact, template_family="nps", actor=None, now=now
+            )
+        except ValidationError:  # opted out, or invited meanwhile: try the next one
+            continue
+    return None
+
+
+@contextmanager
+def rate_limits_lifted() -> Iterator[None]:
+    """The public pages still count every request, but refuse none (50 runs from one address on
+    one token would be over the limits after ten)."""
+    from twohats.surveys import ratelimit
+
+    saved = ratelimit.PER_ADDRESS, ratelimit.PER_TOKEN
+    ratelimit.PER_ADDRESS = replace(saved[0], hits=10**9)
+    ratelimit.PER_TOKEN = replace(saved[1], hits=10**9)
+    try:
+        yield
+    finally:
+        ratelimit.PER_ADDRESS, ratelimit.PER_TOKEN = saved
+
+
+def measure_voice_pages(runs: int) -> list[dict[str, Any]]:
+    """The client's-voice pages: the largest client's voice card and results page as its lead,
+    the invitations page of the project with the most invitations as its PM, the voice
+    portfolio as a director, and the public survey page on a fresh token; a page whose URL does
+    not exist yet is skipped."""
+    from django.db.models import Count
+    from django.test import Client as Browser
+    from django.utils import timezone
+
+    from twohats.clients.models import Client
+    from twohats.people.models import Role, User
+    from twohats.projects.models import Project
+    from twohats.surveys.models import Invitation, Response
+
+    def signed_in(user: User) -> Browser:
+        browser = Browser()
+        browser.force_login(user)
+        return browser
+
+    checks: list[tuple[str, Callable[[], Any]]] = []
+    largest = Client.objects.annotate(n=Count("interactions")).order_by("-n").first()
+    assert largest is not None
+    as_lead = signed_in(largest.account_lead)
+    answered = Response.objects.filter(client=largest).count()
+    for name, label in (
+        ("surveys:client_voice_card", "voice card"),
+        ("surveys:client_results", "survey results page"),
+    ):
+        url = url_or_none(name, largest.pk)
+        if url is None:
+            print(f"Client {label}: skipped, no URL named {name} yet")
+            continue
+        checks.append((f"largest client {label} ({answered} responses)", partial(as_lead.get, url)))
+    busiest = (
+        Invitation.objects.values("project")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "project")
+        .values_list("project", "n")
+        .first()
+    )
+    invitations_url = url_or_none("surveys:project_invitations", busiest[0]) if busiest else None
+    if busiest is None or invitations_url is None:
+        print("Project invitations page: skipped, no invitation or no URL yet")
+    else:
+        project = Project.objects.select_related("manager").get(pk=busiest[0])
+        checks.append(
+            (
+                f"project invitations page, PM ({busiest[1]} invitations)",
+                partial(signed_in(project.manager).get, invitations_url),
+            )
+        )
+    director = User.objects.filter(role=Role.DIRECTOR, led_practices__isnull=False).first()
+    portfolio_url = url_or_none("surveys:portfolio")
+    if director is None or portfolio_url is None:
+        print("Voice portfolio: skipped, no director or no URL named surveys:portfolio yet")
+    else:
+        checks.append(
+            ("voice portfolio, director", partial(signed_in(director).get, portfolio_url))
+        )
+    rows = [measure(label, call, runs) for label, call in checks]
+
+    created = _fresh_survey_token(timezone.now())
+    if created is None:
+        print("Public survey page: skipped, no contact may be invited now")
+        return rows
+    invitation, token = created
+    answer_url = url_or_none("survey_public:answer", token)
+    if answer_url is not None:
+        public = Browser()
+        with rate_limits_lifted():
+            rows.append(
+                measure(
+                    "public survey page GET (fresh token)", partial(public.get, answer_url), runs
+                )
+            )
+    else:
+        print("Public survey page: skipped, no URL named survey_public:answer yet")
+    invitation.delete()  # leave the benchmark database as built
+    return rows
+
+
+def measure_surveys_step() -> None:
+    """The daily job's surveys step (twohats.health.tasks: `surveys_daily`) at this scale, with
+    emails to a dummy backend, rolled back afterwards."""
+    from django.conf import settings
+    from django.db import transaction
+    from django.utils import timezone
+
+    from twohats.health.tasks import firm_date
+    from twohats.surveys.schedule import surveys_daily
+
+    class Rollback(Exception):
+        pass
+
+    now = timezone.now()
+    backend = settings.EMAIL_BACKEND
+    settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+    summary: dict[str, Any] = {}
+    seconds = 0.0
+    try:
+        with transaction.atomic():
+            started = time.perf_counter()
+            summary = surveys_daily(today=firm_date(now), now=now, email=True)
+            seconds = time.perf_counter() - started
+            raise Rollback
+    except Rollback:
+        pass
+    finally:
+        settings.EMAIL_BACKEND = backend
+    invited = summary.get("cadence_invited", 0) + summary.get("milestone_invited", 0)
+    print(
+        f"Daily surveys step: {seconds:.2f} s; {invited:,} invitations created "
+        f"({summary.get('cadence_invited', 0):,} cadence, "
+        f"{summary.get('milestone_invited', 0):,} milestone; "
+        f"{summary.get('cadence_skipped', 0) + summary.get('milestone_skipped', 0):,} skipped), "
+        f"{summary.get('reminder_sent', 0):,} reminders, {summary.get('failed', 0):,} failed "
+        "(rolled back)"
+    )
+
+
+def measure_staffing_optimiser(n_projects: int = 1000, n_pms: int = 500, seed: int = 7) -> float:
+    """The staffing optimiser on a synthetic problem of `n_projects` open projects and `n_pms`
+    PMs: fit scores from synthetic facts through the fit model (numpy, no database), random hard
+    constraints, then the exact slot assignment and the greedy one. Prints and returns the
+    optimiser's seconds."""
+    import numpy as np
+
+    from twohats.matching.fit import Facts, part_values, scores
+    from twohats.matching.policy import FitConfig
+    from twohats.matching.staffing import solve_greedy, solve_optimal
+
+    rng = np.random.default_rng(seed)
+    policy = FitConfig()
+    capacity = rng.choice([32.0, 40.0], size=n_pms)
+    load_now = rng.uniform(0.0, 15.0, size=n_pms)
+    loads = rng.choice([5.0, 8.0, 10.0, 12.0, 15.0, 20.0], size=n_projects)
+    unknown = np.full((n_pms, n_projects), np.nan)
+    facts = Facts(
+        pm_traits=rng.normal(50, 15, size=(n_pms, 1, 5)).clip(0, 100),
+        contact_traits=rng.normal(50, 15, size=(1, n_projects, 5)).clip(0, 100),
+        perceived=np.where(rng.random((n_pms, n_projects)) < 0.02, 5.0, unknown),
+        client_projects=rng.poisson(0.05, size=(n_pms, n_projects)).astype(float),
+        industry_projects=rng.poisson(0.6, size=(n_pms, n_projects)).astype(float),
+        prior_health=unknown,
+        prior_nps=unknown,
+        utilisation=(load_now[:, None] + loads[None, :]) / capacity[:, None],
+    )
+    started = time.perf_counter()
+    score, _ = scores(part_values(facts, policy), policy)
+    fit_seconds = time.perf_counter() - started
+    # Practices (10) and conflicts (1 %) as hard constraints; capacity is the solver's.
+    practice_of_pm = rng.integers(0, 10, size=n_pms)
+    practice_of_project = np.where(
+        rng.random(n_projects) < 0.5, rng.integers(0, 10, size=n_projects), -1
+    )
+    feasible = (practice_of_project[None, :] < 0) | (
+        practice_of_pm[:, None] == practice_of_project[None, :]
+    )
+    feasible &= rng.random((n_pms, n_projects)) > 0.01
+    free = capacity - load_now
+    optimal = solve_optimal(score, feasible, free, loads)
+    greedy = solve_greedy(
+        score, feasible, free, loads, slots=optimal.slots, slot_hours=optimal.slot_hours
+    )
+    print(
+        f"\nStaffing optimiser, {n_projects:,} projects × {n_pms:,} PMs: fit matrix "
+        f"{fit_seconds:.2f} s; optimal assignment {optimal.seconds:.2f} s "
+        f"({optimal.rounds} round{'s' * (optimal.rounds != 1)}, {int(optimal.slots.sum()):,} "
+        f"slots of {optimal.slot_hours:.0f} h, {optimal.staffed:,} staffed, total fit "
+        f"{optimal.total:,.0f}); greedy {greedy.seconds:.2f} s ({greedy.staffed:,} staffed, "
+        f"total {greedy.total:,.0f})"
+    )
+    return optimal.seconds
 
 
 if __name__ == "__main__":

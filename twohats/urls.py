@@ -15,8 +15,12 @@ urlpatterns = [
     path("alerts/", include("twohats.alerts.urls")),
     path("surveys/", include("twohats.surveys.urls")),
     path("s/", include((survey_public, "survey_public"))),  # public survey pages, no login
+    path("matching/policy/", include("twohats.matching.policy_urls")),  # the fit policy, admins
+    path("matching/fit/", include("twohats.matching.fit_urls")),  # fit partials of pages
     path("opportunities/", include("twohats.growth.urls")),
     path("workdays/", include("twohats.people.workday_urls")),
+    path("matching/", include("twohats.matching.staffing_urls")),  # staffing, ranking, the plan
+    path("matching/", include("twohats.matching.urls")),
     path("", include("twohats.health.urls")),  # /portfolio/, /people/<id>/, /health/…
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

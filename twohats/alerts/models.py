@@ -27,6 +27,7 @@ class Rule(models.TextChoices):
     RELATIONSHIP_DIVERGES = "relationship_red_delivery_green", "Relationship red, delivery green"
     PENDING_CHANGE = "pending_change", "Change request pending too long"
     DETRACTOR = "detractor", "Detractor or falling score"
+    CONTINUITY = "continuity", "Representative continuity"
 
 
 class Severity(models.IntegerChoices):

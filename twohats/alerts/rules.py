@@ -14,6 +14,7 @@ from django.db import connection
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
+from twohats.alerts.continuity import continuity
 from twohats.alerts.delivery import divergence, pending_changes
 from twohats.alerts.models import Rule, Severity
 from twohats.alerts.pm_rules import going_native, role_mix
@@ -556,6 +557,7 @@ RULES: list[Callable[[Context], dict[str, list[Finding]]]] = [
     divergence,
     pending_changes,
     detractors,
+    continuity,
 ]
 
 

@@ -11,6 +11,7 @@ from twohats.demo.accounts import build_clients, plan_clients
 from twohats.demo.context import Context
 from twohats.demo.delivery import build_delivery
 from twohats.demo.interactions import build_interactions
+from twohats.demo.matching import build_matching
 from twohats.demo.people import build_people
 from twohats.demo.reports import build_reports
 from twohats.demo.requests import build_requests
@@ -40,6 +41,8 @@ def build(
         build_clients(ctx)
     with writer.step("projects"):
         build_delivery(ctx)
+    with writer.step("profiles"):
+        build_matching(ctx)  # before interactions and surveys: it sets the moods they follow
     with writer.step("interactions"):
         plan_workdays(ctx)
         build_interactions(ctx)

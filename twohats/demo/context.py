@@ -54,6 +54,7 @@ class ProjectPlan:
     budget: int
     contract_type: str
     id: int = 0
+    mood: float = 0.0  # the shift of its interactions' sentiment that its PM makes (matching.py)
 
 
 @dataclass(eq=False)

@@ -281,6 +281,8 @@ def _add(ctx: Context, client: ClientPlan, event: Event, batch: Batch) -> None:
 
     roles = _roles(ctx, client, kind, logger)
     mood = client.mood + MOOD_OF_KIND.get(kind, 0.0) + rng.uniform(-1.3, 1.3)
+    if project is not None:
+        mood += project.mood  # its PM's fit with the client's representative (matching.py)
     if client.silent and o > client.end - 60:
         mood -= 0.7  # the relationship soured before it went quiet
     low, high = DURATIONS[kind]

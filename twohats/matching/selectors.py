@@ -5,7 +5,7 @@ matrices for ranking and the optimiser, or as one pair's facts with words."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
@@ -56,21 +56,21 @@ class Workload:
         return (self.hours + extra) / self.capacity
 
 
-def workloads(user_ids: Iterable[int]) -> dict[int, Workload]:
-    """Each PM's current load: the PM hours of the projects they run now, against capacity."""
+def workloads(
+    user_ids: Iterable[int], *, exclude_projects: Iterable[int] = ()
+) -> dict[int, Workload]:
+    """Each PM's current load: the PM hours of the projects they run now, against capacity.
+    `exclude_projects` (the projects being staffed) are left out of the load: their hours are
+    added back for whoever is judged for them, so their current PM is not counted twice."""
+    running_now = Q(
+        managed_projects__status__in=CURRENT, managed_projects__archived_at__isnull=True
+    )
+    excluded = list(exclude_projects)
+    if excluded:
+        running_now &= ~Q(managed_projects__pk__in=excluded)
     users = User.objects.filter(pk__in=list(user_ids)).annotate(
-        load=Sum(
-            "managed_projects__pm_hours_per_week",
-            filter=Q(
-                managed_projects__status__in=CURRENT, managed_projects__archived_at__isnull=True
-            ),
-        ),
-        running=Count(
-            "managed_projects",
-            filter=Q(
-                managed_projects__status__in=CURRENT, managed_projects__archived_at__isnull=True
-            ),
-        ),
+        load=Sum("managed_projects__pm_hours_per_week", filter=running_now),
+        running=Count("managed_projects", filter=running_now),
     )
     return {
         u["pk"]: Workload(float(u["load"] or 0), float(u["capacity_hours"]), u["running"])
@@ -87,6 +87,9 @@ class FitMatrix:
     score: Array
     points: dict[str, Array]
     feasible_load: NDArray[np.bool_]  # False where the PM has no room for the hours asked
+    # Each PM's load now (hours per week, the excluded projects left out) and capacity.
+    load: Array = field(default_factory=lambda: np.zeros(0))
+    capacity: Array = field(default_factory=lambda: np.zeros(0))
 
 
 def fit_matrix(
@@ -103,7 +106,10 @@ def fit_matrix(
     excluded = list(exclude_projects)
     n_pm, n_c = len(pm_ids), len(contact_ids)
     row = {pk: i for i, pk in enumerate(pm_ids)}
-    col = {pk: j for j, pk in enumerate(contact_ids)}
+    # A contact may head several columns (one per project being staffed, with its own hours).
+    col: dict[int, list[int]] = {}
+    for j, pk in enumerate(contact_ids):
+        col.setdefault(pk, []).append(j)
     pm_traits, contact_traits = latest_traits(users=pm_ids, contacts=contact_ids)
 
     def trait_array(ids: list[int], found: dict[int, dict[str, float]]) -> Array:
@@ -120,9 +126,9 @@ def fit_matrix(
     industry_of = {c["pk"]: c["client__industry"] for c in contacts}
     cols_of_client: dict[int, list[int]] = {}
     cols_of_industry: dict[str, list[int]] = {}
-    for pk, j in col.items():
-        cols_of_client.setdefault(client_of.get(pk, -1), []).append(j)
-        cols_of_industry.setdefault(industry_of.get(pk, ""), []).append(j)
+    for pk, js in col.items():
+        cols_of_client.setdefault(client_of.get(pk, -1), []).extend(js)
+        cols_of_industry.setdefault(industry_of.get(pk, ""), []).extend(js)
 
     perceived = np.full((n_pm, n_c), np.nan)
     for r in (
@@ -173,7 +179,7 @@ def fit_matrix(
     ):
         prior_nps[row[r["pm_id"]], col[r["contact_id"]]] = r["mean"]
 
-    loads = workloads(pm_ids)
+    loads = workloads(pm_ids, exclude_projects=excluded)
     load = np.array([loads[pk].hours if pk in loads else np.nan for pk in pm_ids])
     capacity = np.array([loads[pk].capacity if pk in loads else np.nan for pk in pm_ids])
     extra = np.zeros(n_c) if hours is None else np.asarray(hours, dtype=float)
@@ -192,7 +198,15 @@ def fit_matrix(
         utilisation=utilisation,
     )
     score, points = scores(part_values(facts, policy), policy)
-    return FitMatrix(pm_ids, contact_ids, score, points, feasible_load=utilisation <= 1.0 + 1e-9)
+    return FitMatrix(
+        pm_ids,
+        contact_ids,
+        score,
+        points,
+        feasible_load=utilisation <= 1.0 + 1e-9,
+        load=load,
+        capacity=capacity,
+    )
 
 
 def pair_facts(
@@ -204,9 +218,10 @@ def pair_facts(
     managed = Project.objects.filter(manager=pm)
     if exclude_project is not None:
         managed = managed.exclude(pk=exclude_project)
+    # Not named `client`: an aggregate of a field's name would shadow it in the next filter.
     counts = managed.aggregate(
-        client=Count("id", filter=Q(client=client)),
-        industry=Count("id", filter=Q(client__industry=client.industry)),
+        n_client=Count("id", filter=Q(client=client)),
+        n_industry=Count("id", filter=Q(client__industry=client.industry)),
     )
     perceived = PerceivedSimilarity.objects.filter(pm=pm, contact=contact).aggregate(m=Avg("value"))
     health = HealthSnapshot.objects.filter(
@@ -218,13 +233,14 @@ def pair_facts(
     nps = Response.objects.filter(pm=pm, contact=contact, nps__isnull=False).aggregate(
         m=Avg("nps")
     )["m"]
-    load = workloads([pm.pk]).get(pm.pk)
+    excluded = [] if exclude_project is None else [exclude_project]
+    load = workloads([pm.pk], exclude_projects=excluded).get(pm.pk)
     return PairFacts(
         pm_traits=by_user.get(pm.pk),
         contact_traits=by_contact.get(contact.pk),
         perceived=_float(perceived["m"]),
-        client_projects=counts["client"],
-        industry_projects=counts["industry"],
+        client_projects=counts["n_client"],
+        industry_projects=counts["n_industry"],
         prior_health=_float(prior),
         prior_nps=_float(nps),
         utilisation=load.utilisation(hours) if load else None,

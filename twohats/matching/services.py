@@ -10,7 +10,7 @@ from typing import Any
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from twohats.clients.models import Contact
@@ -112,19 +112,28 @@ def profile_erase(*, by: User, user: User | None = None, contact: Contact | None
         profiles = PersonalityProfile.objects.filter(user=user, contact=contact)
         ids = list(profiles.values_list("pk", flat=True))
         answers = ProfileAnswer.objects.filter(profile_id__in=ids)
-        n_answers = answers.count()
-        history = LogEntry.objects.filter(
-            content_type=ContentType.objects.get_for_model(PersonalityProfile),
-            object_pk__in=[str(pk) for pk in ids],
-        )
-        history.delete()
+        answer_ids = list(answers.values_list("pk", flat=True))
+        styles = WorkingStyle.objects.filter(user=user, contact=contact)
+        # None of these models is registered with auditlog today; should one be, its history
+        # rows would hold the very values erased, so they go too.
+        _history_delete(PersonalityProfile, ids)
+        _history_delete(ProfileAnswer, answer_ids)
+        _history_delete(WorkingStyle, list(styles.values_list("pk", flat=True)))
         answers.delete()
         profiles.delete()
-        WorkingStyle.objects.filter(user=user, contact=contact).delete()
+        styles.delete()
         subject = f"user:{user.pk}" if user is not None else f"contact:{contact.pk}"  # type: ignore[union-attr]
         return Erasure.objects.create(
-            subject=subject, erased_by=by, profiles=len(ids), answers=n_answers
+            subject=subject, erased_by=by, profiles=len(ids), answers=len(answer_ids)
         )
+
+
+def _history_delete(model: type[models.Model], pks: list[int]) -> None:
+    if pks:
+        LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(model),
+            object_pk__in=[str(pk) for pk in pks],
+        ).delete()
 
 
 def working_style_set(

@@ -55,6 +55,7 @@ class ProjectOut(Schema):
     contract_type: str
     status: str
     reporting_period: str
+    pm_hours_per_week: Decimal
     description: str
     archived: bool = Field(..., alias="is_archived")
     archived_at: dt.datetime | None
@@ -94,6 +95,14 @@ class ProjectIn(In):
     reporting_period: ReportingPeriod = Field(
         ReportingPeriod.MONTHLY, description="How often status reports are due."
     )
+    pm_hours_per_week: Decimal = Field(
+        Decimal(10),
+        ge=0,
+        le=80,
+        max_digits=4,
+        decimal_places=1,
+        description="The PM's expected weekly hours on the project (workload, staffing).",
+    )
     description: str = ""
 
 
@@ -115,6 +124,7 @@ class ProjectPatch(PatchIn):
     contract_type: ContractType | None = None
     status: ProjectStatus | None = None
     reporting_period: ReportingPeriod | None = None
+    pm_hours_per_week: Decimal | None = Field(None, ge=0, le=80, max_digits=4, decimal_places=1)
     description: str | None = None
 
 

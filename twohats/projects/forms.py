@@ -23,6 +23,7 @@ class ProjectForm(VersionedModelForm):
             "start_date",
             "end_date",
             "reporting_period",
+            "pm_hours_per_week",
             "description",
         ]
         widgets = {
@@ -35,6 +36,7 @@ class ProjectForm(VersionedModelForm):
             "team": "Staff on the project besides its manager.",
             "budget": "The budget at completion (BAC): the first baseline.",
             "reporting_period": "How often status reports are due; each covers one period.",
+            "pm_hours_per_week": "The PM's expected weekly hours: workload and staffing.",
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -42,6 +44,8 @@ class ProjectForm(VersionedModelForm):
         staff = User.objects.filter(is_active=True).exclude(role=Role.EXECUTIVE)
         limit_choices(self, "manager", staff.filter(role__in=[Role.PM, Role.DIRECTOR]))
         limit_choices(self, "team", staff)
+        # Left empty, the load stays as it was (10 hours a week on a new project).
+        self.fields["pm_hours_per_week"].required = False
         if self.instance.pk is not None:
             # The baseline owns the budget: it changes only through a re-baseline, with a reason.
             budget = self.fields["budget"]
@@ -50,6 +54,10 @@ class ProjectForm(VersionedModelForm):
                 "Set by the baseline in force: re-baseline to change the budget "
                 "(from the project page's delivery section)."
             )
+
+    def clean_pm_hours_per_week(self) -> Any:
+        value = self.cleaned_data.get("pm_hours_per_week")
+        return self.instance.pm_hours_per_week if value is None else value
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

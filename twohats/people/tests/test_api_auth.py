@@ -194,6 +194,14 @@ EVERY_PATH = {
     "/api/v1/projects/{project_id}/invitations": {"get", "post"},
     "/api/v1/invitations/{invitation_id}/revoke": {"post"},
     "/api/v1/clients/{client_id}/survey-results": {"get"},
+    "/api/v1/surveys/templates/{template_id}": {"put"},
+    "/api/v1/matching/profiles/me": {"get", "post", "delete"},
+    "/api/v1/matching/contacts/{contact_id}/profile": {"get", "post", "delete"},
+    "/api/v1/matching/people/{person_id}/profile": {"get", "delete"},
+    "/api/v1/matching/projects/{project_id}/candidates": {"get"},
+    "/api/v1/matching/fit": {"get"},
+    "/api/v1/matching/staffing/plan": {"get"},
+    "/api/v1/matching/staffing/needs/{need_id}/assign": {"post"},
 }
 
 
