@@ -16,6 +16,7 @@ from twohats.demo.people import build_people
 from twohats.demo.reports import build_reports
 from twohats.demo.requests import build_requests
 from twohats.demo.scale import Scale
+from twohats.demo.staffing import build_staffing
 from twohats.demo.surveys import build_surveys
 from twohats.demo.workdays import insert_workdays, plan_workdays
 from twohats.demo.writer import Writer
@@ -54,6 +55,8 @@ def build(
         build_reports(ctx)
     with writer.step("surveys"):
         build_surveys(ctx)
+    with writer.step("staffing"):
+        build_staffing(ctx)
     # Bulk loads leave the planner's statistics stale: PostgreSQL then picks plans meant for
     # empty tables (the client list at 10,000 clients took 0.7 s instead of 0.1 s).
     with writer.step("analyze"), connection.cursor() as cursor:

@@ -222,7 +222,8 @@ def _mood(
     spi: float,
     o: int,
 ) -> Mood:
-    base = 0.7 * client.mood + rng.gauss(0, 0.55)
+    # The project's own mood is the difference its manager makes (see demo.matching).
+    base = 0.7 * client.mood + project.mood + rng.gauss(0, 0.55)
     if client.silent and o > client.end:
         base -= 1.1  # nobody has been in touch
     work = 0.35 if spi >= 0.99 else 0.1 if spi >= 0.95 else -0.7 if spi >= 0.9 else -1.6

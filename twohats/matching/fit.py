@@ -207,6 +207,10 @@ class PairFacts:
         )
 
 
+def _points(diff: float) -> str:
+    return "1 point" if round(diff) == 1 else f"{diff:.0f} points"
+
+
 def explain(pair: PairFacts, policy: FitConfig) -> Fit:
     """One pair's score with every part in words."""
     facts = pair.as_facts()
@@ -229,9 +233,9 @@ def explain(pair: PairFacts, policy: FitConfig) -> Fit:
             diff = abs(pair.pm_traits[trait] - pair.contact_traits[trait])
             share = scale * float(weights[i] * per_trait[i])
             if per_trait[i] >= 0:
-                words = f"similar {TRAIT_LABELS[trait]} ({diff:.0f} points apart)"
+                words = f"similar {TRAIT_LABELS[trait]} ({_points(diff)} apart)"
             else:
-                words = f"far apart on {TRAIT_LABELS[trait]} ({diff:.0f} points)"
+                words = f"far apart on {TRAIT_LABELS[trait]} ({_points(diff)})"
             fit.parts.append(Part(f"trait_similarity.{trait}", share, words))
         fit.parts.append(
             Part(

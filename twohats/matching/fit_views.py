@@ -25,8 +25,9 @@ from twohats.clients.models import Client, ClientStatus, Contact
 from twohats.health.selectors import pms_visible_to
 from twohats.matching.fit import Fit, Part
 from twohats.matching.instruments import TRAIT_LABELS, TRAITS
-from twohats.matching.models import FitPolicy, PersonalityProfile
+from twohats.matching.models import FitPolicy, PersonalityProfile, WorkingStyle
 from twohats.matching.selectors import explain_pair, fit_matrix
+from twohats.matching.views import profile_context
 from twohats.people.models import User
 from twohats.web import get_visible, user_of
 
@@ -135,9 +136,28 @@ def person_fit(request: HttpRequest, pk: int) -> HttpResponse:
             )
         )
     fits.sort(key=lambda f: (f.score is None, f.score or 0.0, f.client_name))
+    # The PM's own profile and working style, for those who may see them (the person, their
+    # director, admins): everyone else sees only the fits.
+    profile = (
+        PersonalityProfile.objects.visible_to(viewer)
+        .current()
+        .filter(user=someone)
+        .select_related("rated_by")
+        .first()
+    )
+    may_see_profile = (
+        viewer.pk == someone.pk
+        or viewer.is_admin
+        or (viewer.is_director and someone.practice_id in viewer.led_practices.values("pk"))
+    )
+    style = WorkingStyle.objects.filter(user=someone).first() if may_see_profile else None
     context = {
         "person": someone,
         "fits": fits,
         "threshold": policy.continuity_threshold,
+        "may_see_profile": may_see_profile,
+        "style": style,
+        "is_self": viewer.pk == someone.pk,
+        **profile_context(profile),
     }
     return render(request, "matching/fit_person.html", context)

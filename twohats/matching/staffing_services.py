@@ -58,7 +58,7 @@ def staffing_assign(*, need: StaffingNeed, pm: User, by: User) -> StaffingNeed:
         )
     with transaction.atomic():
         need = (
-            StaffingNeed.objects.select_for_update()
+            StaffingNeed.objects.select_for_update(of=("self",))
             .select_related("project", "practice")
             .get(pk=need.pk)
         )

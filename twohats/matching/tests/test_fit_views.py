@@ -181,4 +181,4 @@ def test_person_fit_queries_do_not_grow_with_the_clients(
     _more_clients(fits, 12)
     with django_assert_max_num_queries(small):
         response = client.get(url)
-    assert response.content.decode().count("badge text-bg-warning") == 13
+    assert response.content.decode().count('badge text-bg-warning">low<') == 13

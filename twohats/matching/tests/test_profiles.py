@@ -146,7 +146,7 @@ def test_my_page_works_without_javascript(cast: Cast) -> None:
 
 def test_the_menu_links_to_my_profile(cast: Cast) -> None:
     html = browser(cast.teammate).get(reverse("home")).content.decode()
-    assert f'href="{me_url()}">My profile' in html
+    assert f'href="{me_url()}">Personality and working style' in html
 
 
 def test_i_set_my_working_style(cast: Cast) -> None:
