@@ -56,7 +56,7 @@ def build_staffing(ctx: Context) -> None:
                 project=project,
                 hours_per_week=hours,
                 practice_id=practice if rng.random() < 0.7 else None,
-                opened_by_id=lead_of.get(practice),
+                opened_by_id=lead_of.get(practice) if practice is not None else None,
                 opened_at=dt.datetime.combine(
                     ctx.today - dt.timedelta(days=rng.randint(1, 21)), dt.time(9), tzinfo=dt.UTC
                 ),
