@@ -148,7 +148,11 @@ def person_fit(request: HttpRequest, pk: int) -> HttpResponse:
     may_see_profile = (
         viewer.pk == someone.pk
         or viewer.is_admin
-        or (viewer.is_director and viewer.led_practices.filter(pk=someone.practice_id).exists())
+        or (
+            viewer.is_director
+            and someone.practice_id is not None
+            and viewer.led_practices.filter(pk=someone.practice_id).exists()
+        )
     )
     style = WorkingStyle.objects.filter(user=someone).first() if may_see_profile else None
     context = {
