@@ -40,8 +40,8 @@ from twohats.people.models import User
 from twohats.projects.models import Milestone, Project
 from twohats.surveys import services
 from twohats.surveys.editing import QuestionEdit, template_revise
-from twohats.surveys.models import Invitation, Question, SurveyTemplate, Trigger
-from twohats.surveys.selectors import client_voice_detail
+from twohats.surveys.models import Invitation, Question, Response, SurveyTemplate, Trigger
+from twohats.surveys.selectors import client_voice_detail, voice_trends
 from twohats.surveys.views import status_of
 
 logger = logging.getLogger(__name__)
@@ -348,13 +348,37 @@ class VerbatimOut(Schema):
     nps: int | None
 
 
+class TrendOut(Schema):
+    earlier: float | None = Field(..., description="The earlier half of the window; null below n.")
+    earlier_n: int
+    later: float | None = Field(..., description="The later half of the window; null below n.")
+    later_n: int
+    change: float | None = Field(
+        ..., description="Later less earlier (CSAT in percentage points); null without both."
+    )
+    words: str
+
+
+class TrendsOut(Schema):
+    nps: TrendOut
+    csat: TrendOut
+    trust: TrendOut
+
+
 class SurveyResultsOut(Schema):
     client: int
     window_days: int = Field(..., description="Responses this recent make the latest scores.")
     min_n: int = Field(..., description="Responses a score needs before it is given.")
     nps: NpsOut
     nps_previous: NpsOut = Field(..., description="The window before, for the trend.")
-    nps_trend: float | None
+    nps_trend: float | None = Field(
+        ..., description="This window's NPS less the window before's (see `trends`)."
+    )
+    trends: TrendsOut = Field(
+        ...,
+        description="NPS, CSAT and trust over the later half of the window against the earlier "
+        "half, as on the voice card and in the health model.",
+    )
     csat: CsatOut
     trust: MeanOut
     constructs: dict[str, MeanOut]
@@ -377,8 +401,15 @@ def client_survey_results(request: HttpRequest, client_id: int) -> dict[str, Any
         verbatims=VERBATIMS,
     )
     latest = voice.latest
+    trends = voice_trends(
+        Response.objects.filter(client_id=client.pk),
+        now=timezone.now(),
+        window_days=surveys.window_days,
+        min_n=surveys.min_n,
+    )
     return {
         "client": client.pk,
+        "trends": trends,
         "window_days": voice.window_days,
         "min_n": surveys.min_n,
         "nps": latest.nps,

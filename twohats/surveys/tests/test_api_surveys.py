@@ -402,3 +402,21 @@ def test_it_lists_1_and_50_invitations_with_the_same_number_of_queries(
     fifty, rows = list_queries(cast.owner, cast)
     assert rows == 50
     assert fifty == one
+
+
+def test_it_gives_the_half_year_trends_the_voice_card_shows(cast: Cast) -> None:
+    """Earlier half-year: 6 promoters and 2 detractors of 10 (+40); later: 2 promoters and 4
+    detractors of 8 (−25): down 65 points, as the card and the health model have it."""
+    now = timezone.now()
+    earlier = [10] * 6 + [7, 8] + [3, 4]
+    later = [9, 10] + [7, 8] + [1, 2, 5, 6]
+    for days, scores in ((250, earlier), (30, later)):
+        for i, score in enumerate(scores):
+            person = ContactFactory.create(client=cast.client)
+            nps_response(cast.project, person, score, at=now - dt.timedelta(days=days + i))
+    data = signed_in(cast.owner).get(f"/api/v1/clients/{cast.client.pk}/survey-results").json()
+    nps = data["trends"]["nps"]
+    assert (nps["earlier"], nps["earlier_n"], nps["later"], nps["later_n"]) == (40.0, 10, -25.0, 8)
+    assert nps["change"] == -65
+    assert nps["words"].startswith("down 65 points on the previous half-year")
+    assert data["trends"]["csat"]["change"] is None
