@@ -41,7 +41,8 @@ from twohats.projects.models import Milestone, Project
 from twohats.surveys import services
 from twohats.surveys.editing import QuestionEdit, template_revise
 from twohats.surveys.models import Invitation, Question, Response, SurveyTemplate, Trigger
-from twohats.surveys.selectors import client_voice_detail, voice_trends
+from twohats.surveys.selectors import client_voice_detail
+from twohats.surveys.trends import voice_trends
 from twohats.surveys.views import status_of
 
 logger = logging.getLogger(__name__)

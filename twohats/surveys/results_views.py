@@ -14,7 +14,8 @@ from django.utils import timezone
 from twohats.clients.models import Client
 from twohats.health.models import HealthPolicy
 from twohats.surveys.models import Construct, Response
-from twohats.surveys.selectors import client_voice_detail, voice_by_quarter, voice_trends
+from twohats.surveys.selectors import client_voice_detail, voice_by_quarter
+from twohats.surveys.trends import voice_trends
 from twohats.web import get_visible
 
 CONSTRUCT_LABELS = dict(Construct.choices)

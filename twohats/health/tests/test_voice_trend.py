@@ -25,12 +25,12 @@ from twohats.health.scoring import Reading
 from twohats.health.services import health_recompute, window_for
 from twohats.health.signals import DESCRIBE, measure
 from twohats.surveys.models import Response
-from twohats.surveys.selectors import voice_trends
 from twohats.surveys.tests.factories import (
     csat_response,
     nps_response,
     relationship_response,
 )
+from twohats.surveys.trends import voice_trends
 from twohats.test import Cast, ContactFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db

@@ -409,7 +409,7 @@ def test_it_gives_the_half_year_trends_the_voice_card_shows(cast: Cast) -> None:
     detractors of 8 (−25): down 65 points, as the card and the health model have it."""
     now = timezone.now()
     earlier = [10] * 6 + [7, 8] + [3, 4]
-    later = [9, 10] + [7, 8] + [1, 2, 5, 6]
+    later = [9, 10, 7, 8, 1, 2, 5, 6]  # 2 promoters, 2 passives, 4 detractors
     for days, scores in ((250, earlier), (30, later)):
         for i, score in enumerate(scores):
             person = ContactFactory.create(client=cast.client)
