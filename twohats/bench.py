@@ -156,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{row['page']:<58} {row['status']:>6} {row['queries']:>7} "
             f"{row['median_ms']:>10.1f} {row['p95_ms']:>8.1f}"
         )
+    measure_calibration()
     return 0
 
 
@@ -589,6 +590,26 @@ def measure_staffing_optimiser(n_projects: int = 1000, n_pms: int = 500, seed: i
         f"total {greedy.total:,.0f})"
     )
     return optimal.seconds
+
+
+def measure_calibration() -> None:
+    """The fit calibration on the benchmark's data: does it recover the demo's known effect
+    (similarity on extraversion and agreeableness), and in which traits?"""
+    from twohats.matching.calibration import calibrate
+    from twohats.matching.models import FitPolicy
+
+    started = time.perf_counter()
+    result = calibrate(policy=FitPolicy.objects.active().rules)
+    seconds = time.perf_counter() - started
+    print(f"\nFit calibration on {result.n:,} past pairs ({seconds:.1f} s):")
+    if result.with_personality and result.without_personality and result.gain:
+        print(f"  out-of-fold R² with personality    {result.with_personality}")
+        print(f"  out-of-fold R² without personality {result.without_personality}")
+        print(f"  gain                               {result.gain}")
+    print(f"  {result.verdict}")
+    if result.proposed_traits is not None:
+        traits = ", ".join(f"{t} {w:.2f}" for t, w in result.proposed_traits.items())
+        print(f"  proposed trait weights: {traits}")
 
 
 if __name__ == "__main__":

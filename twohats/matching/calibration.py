@@ -8,14 +8,19 @@ the personality parts are modest and this decides. It works on past pairs:
   PM) and the client's primary representative (or, without one, the client's contact of the
   highest power);
 - its features are the fit model's parts (`fit.part_values`), each in [−1, 1], computed as of the
-  project's start: experience counts the PM's earlier projects only. A part without data (no
-  profile, no perceived similarity) is 0, neutral, and the result says how many pairs lacked a
-  profile. Two parts are not estimated: past outcomes (the outcome itself, leaking) and workload
-  (today's load says nothing of a past project); their weights stay as they are;
-- its outcome is the mean relationship health of the project's snapshots and the mean likelihood
-  to recommend (NPS, 0–10) of the project's survey responses. Each is z-scored over the pairs
-  and a pair's outcome is the mean of the z-scores it has, so a pair with only one of the two
-  still counts; pairs with neither are left out.
+  project's start: experience counts the PM's earlier projects only. Trait similarity enters
+  trait by trait (five features, `trait_similarity.<trait>`), as the policy weighs it within the
+  part, so an effect that lives on one or two traits is not averaged away. A part without data
+  (no profile, no perceived similarity) is 0, neutral, and the result says how many pairs lacked
+  a profile. Two parts are not estimated: past outcomes (the outcome itself, leaking) and
+  workload (today's load says nothing of a past project); their weights stay as they are;
+- its outcome reads the relationship three ways: the mean relationship health of the project's
+  snapshots (the firm's composite), the mean likelihood to recommend (NPS, 0–10) of the
+  project's survey responses (the client's own word) and the mean sentiment (−2 to 2) of the
+  interactions logged on the project (the tone of day-to-day contact, which health only samples
+  over 90 days and NPS, near its ceiling of 10 at a happy account, hardly separates). Each is
+  z-scored over the pairs and a pair's outcome is the mean of the z-scores it has, so a pair
+  with only some of the three still counts; pairs with none are left out.
 
 Two linear regressions (ridge, its penalty chosen by leave-one-out within each training fold,
 on standardised parts), with and without the personality parts, are judged on out-of-fold
@@ -23,8 +28,9 @@ predictions (5-fold cross-validation, shuffled with a fixed seed): the R² of ea
 the full model, with 95 % intervals from 1,000 bootstrap resamples of the pairs (fixed seed).
 Personality counts only when the gain's interval lies above 0; then the proposed weights are the
 full model's non-negative standardised coefficients (a negative one is 0), scaled to share what
-the unestimated parts leave of 100. Otherwise, or with fewer than 30 pairs, nothing is proposed
-and the result says so plainly.
+the unestimated parts leave of 100; trait similarity's weight is the sum of its traits'
+coefficients, and its trait weights are their shares (a negative one is 0), scaled to a mean of
+1. Otherwise, or with fewer than 30 pairs, nothing is proposed and the result says so plainly.
 """
 
 from __future__ import annotations
@@ -44,8 +50,9 @@ from sklearn.preprocessing import StandardScaler
 
 from twohats.clients.models import Contact
 from twohats.health.models import HealthSnapshot
-from twohats.matching.fit import PART_LABELS, Array, Facts, part_values
-from twohats.matching.instruments import TRAITS
+from twohats.interactions.models import Interaction
+from twohats.matching.fit import PART_LABELS, Array, Facts, part_values, trait_values
+from twohats.matching.instruments import TRAIT_LABELS, TRAITS
 from twohats.matching.models import PerceivedSimilarity
 from twohats.matching.policy import PARTS, PERSONALITY_PARTS, FitConfig
 from twohats.matching.selectors import latest_traits
@@ -60,9 +67,12 @@ SEED = 2004
 # Not estimated: past outcomes are the outcome itself; today's workload says nothing of the past.
 KEPT = ("prior_outcomes", "workload")
 ESTIMATED = tuple(part for part in PARTS if part not in KEPT)
-# Ridge penalties tried (on standardised parts): a little shrinkage keeps a handful of parts
-# from overfitting a few dozen pairs.
-ALPHAS = np.logspace(-2, 3, 21)
+# The regression's columns: trait similarity trait by trait, then every other estimated part.
+TRAIT_COLUMNS = tuple(f"trait_similarity.{trait}" for trait in TRAITS)
+COLUMNS = TRAIT_COLUMNS + tuple(part for part in ESTIMATED if part != "trait_similarity")
+# Ridge penalties tried (on standardised columns): from almost none to enough to flatten every
+# coefficient, so a dozen columns do not overfit a few dozen pairs.
+ALPHAS = np.logspace(-2, 4, 25)
 BASELINE = tuple(part for part in ESTIMATED if part not in PERSONALITY_PARTS)
 
 
@@ -73,12 +83,13 @@ class Pairs:
     project_ids: list[int]
     pm_ids: list[int]
     contact_ids: list[int]
-    features: Array  # (n, len(ESTIMATED)), unknown parts as 0
+    features: Array  # (n, len(COLUMNS)), unknown parts as 0
     health: Array  # mean relationship health, NaN where none
     nps: Array  # mean likelihood to recommend, NaN where none
-    outcome: Array  # the mean of the z-scores of health and NPS
+    sentiment: Array  # mean sentiment of the project's interactions, NaN where none
+    outcome: Array  # the mean of the z-scores of health, NPS and sentiment
     without_profile: int  # pairs where the PM or the contact has no profile
-    without_outcome: int  # past pairs left out: no snapshot and no NPS
+    without_outcome: int  # past pairs left out: no snapshot, no NPS and no interaction
 
 
 @dataclass
@@ -101,8 +112,10 @@ class Calibration:
     with_personality: Estimate | None = None
     without_personality: Estimate | None = None
     gain: Estimate | None = None
-    coefficients: dict[str, float] = field(default_factory=dict)  # standardised
+    current_traits: dict[str, float] = field(default_factory=dict)
+    coefficients: dict[str, float] = field(default_factory=dict)  # standardised, per column
     proposed: dict[str, float] | None = None
+    proposed_traits: dict[str, float] | None = None
     effect: bool = False
 
     def rows(self) -> list[tuple[str, str, float, float | None]]:
@@ -115,6 +128,20 @@ class Calibration:
                 None if self.proposed is None else self.proposed[part],
             )
             for part in PARTS
+        ]
+
+    def trait_rows(self) -> list[tuple[str, str, float, float | None, float | None]]:
+        """(trait, label, current trait weight, proposed, standardised coefficient) of every
+        trait, within trait similarity."""
+        return [
+            (
+                trait,
+                TRAIT_LABELS[trait],
+                self.current_traits.get(trait, 1.0),
+                None if self.proposed_traits is None else self.proposed_traits[trait],
+                self.coefficients.get(f"trait_similarity.{trait}"),
+            )
+            for trait in TRAITS
         ]
 
     def note(self) -> str:
@@ -145,7 +172,7 @@ def _earlier(**match: object) -> Coalesce:
 
 
 def past_pairs(*, policy: FitConfig, today: dt.date | None = None) -> Pairs:
-    """Every past pair with its features and outcome, in six queries."""
+    """Every past pair with its features and outcome, in seven queries."""
     today = today or timezone.localdate()
     top_contact = (
         Contact.objects.filter(client=OuterRef("client"))
@@ -181,7 +208,14 @@ def past_pairs(*, policy: FitConfig, today: dt.date | None = None) -> Pairs:
         .order_by()
         .values_list("project_id", "m")
     )
-    kept = [r for r in rows if r[0] in health_of or r[0] in nps_of]
+    sentiment_of = dict(
+        Interaction.objects.filter(project_id__in=ids)
+        .values("project_id")
+        .annotate(m=Avg("sentiment"))
+        .order_by()
+        .values_list("project_id", "m")
+    )
+    kept = [r for r in rows if r[0] in health_of or r[0] in nps_of or r[0] in sentiment_of]
     pm_ids = [r[1] for r in kept]
     contact_ids = [r[2] for r in kept]
     by_user, by_contact = latest_traits(users=set(pm_ids), contacts=set(contact_ids))
@@ -216,6 +250,7 @@ def past_pairs(*, policy: FitConfig, today: dt.date | None = None) -> Pairs:
     )
     health = np.array([health_of.get(r[0], nan) for r in kept], dtype=float)
     nps = np.array([nps_of.get(r[0], nan) for r in kept], dtype=float)
+    sentiment = np.array([sentiment_of.get(r[0], nan) for r in kept], dtype=float)
     return Pairs(
         project_ids=[r[0] for r in kept],
         pm_ids=pm_ids,
@@ -223,7 +258,8 @@ def past_pairs(*, policy: FitConfig, today: dt.date | None = None) -> Pairs:
         features=features_of(facts, policy),
         health=health,
         nps=nps,
-        outcome=combine(health, nps),
+        sentiment=sentiment,
+        outcome=combine(health, nps, sentiment),
         without_profile=sum(
             1
             for p, c in zip(pm_ids, contact_ids, strict=True)
@@ -234,10 +270,13 @@ def past_pairs(*, policy: FitConfig, today: dt.date | None = None) -> Pairs:
 
 
 def features_of(facts: Facts, policy: FitConfig) -> Array:
-    """The estimated parts' values, one column each; an unknown part is 0 (neutral)."""
+    """The estimated parts' values, one column each (trait similarity one per trait, in the
+    order of COLUMNS); an unknown part is 0 (neutral)."""
     values = part_values(facts, policy)
+    per_trait = trait_values(facts, policy)
     n = len(facts.client_projects)
-    columns = [np.broadcast_to(values[part], (n,)) for part in ESTIMATED]
+    columns = [np.broadcast_to(per_trait[..., i], (n,)) for i in range(len(TRAITS))]
+    columns += [np.broadcast_to(values[part], (n,)) for part in COLUMNS[len(TRAITS) :]]
     return np.nan_to_num(np.stack(columns, axis=1).astype(float), nan=0.0)
 
 
@@ -281,13 +320,15 @@ def evaluate(
     without_profile: int = 0,
     without_outcome: int = 0,
 ) -> Calibration:
-    """Judge the fit model on pairs: features (n, len(ESTIMATED)) and outcomes (n)."""
+    """Judge the fit model on pairs: features (n, len(COLUMNS)) and outcomes (n)."""
     weights = {part: float(current.weights[part]) for part in PARTS}
+    trait_weights = {trait: float(current.trait_weights[trait]) for trait in TRAITS}
     n = len(outcome)
     if n < MIN_PAIRS:
         return Calibration(
             n=n,
             current=weights,
+            current_traits=trait_weights,
             verdict=(
                 f"Too few past pairs to calibrate: {n} with an outcome, and a calibration needs "
                 f"at least {MIN_PAIRS}. Nothing is proposed; keep the current weights."
@@ -296,7 +337,7 @@ def evaluate(
             without_outcome=without_outcome,
         )
     x, y = np.asarray(features, dtype=float), np.asarray(outcome, dtype=float)
-    base = [ESTIMATED.index(part) for part in BASELINE]
+    base = [COLUMNS.index(part) for part in BASELINE]
     folds = KFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
     full = cross_val_predict(_model(), x, y, cv=folds)
     reduced = cross_val_predict(_model(), x[:, base], y, cv=folds)
@@ -307,6 +348,7 @@ def evaluate(
     result = Calibration(
         n=n,
         current=weights,
+        current_traits=trait_weights,
         verdict="",
         with_personality=_estimate(point_full, r2_full),
         without_personality=_estimate(point_base, r2_base),
@@ -317,8 +359,11 @@ def evaluate(
     ridge = _model().fit(x, y)[-1]
     standardised = ridge.coef_ / (float(y.std()) or 1.0)
     result.coefficients = {
-        part: round(float(c), 4) for part, c in zip(ESTIMATED, standardised, strict=True)
+        column: round(float(c), 4) for column, c in zip(COLUMNS, standardised, strict=True)
     }
+    # Trait similarity as a part: what its traits add in its favour (as its weight is proposed).
+    in_favour = _positive(result.coefficients, "trait_similarity")
+    result.coefficients["trait_similarity"] = round(in_favour, 4)
     gain = result.gain
     assert gain is not None
     result.effect = gain.low > 0
@@ -330,6 +375,7 @@ def evaluate(
         )
         return result
     result.proposed = _weights(result.coefficients, weights)
+    result.proposed_traits = _trait_weights(result.coefficients, trait_weights)
     if result.proposed is None:
         result.effect = False
         result.verdict = (
@@ -344,13 +390,25 @@ def evaluate(
         f"95 % CI {gain.low:+.3f} to {gain.high:+.3f}). The proposed weights follow the firm's "
         f"own outcomes: personality parts {share:.0f} of 100 (now {was:.0f})."
     )
+    traits = result.proposed_traits
+    if traits and result.proposed["trait_similarity"] > 0:
+        ranked = sorted((t for t in TRAITS if traits[t] > 0), key=lambda t: -traits[t])
+        named = [f"{TRAIT_LABELS[t]} {traits[t]:.2f}" for t in ranked]
+        result.verdict += f" Within trait similarity the weight goes to {', '.join(named)}."
     return result
+
+
+def _positive(coefficients: dict[str, float], part: str) -> float:
+    """A part's coefficient, negative ones as 0; trait similarity's is its traits' sum."""
+    if part == "trait_similarity":
+        return sum(max(0.0, coefficients[column]) for column in TRAIT_COLUMNS)
+    return max(0.0, coefficients[part])
 
 
 def _weights(coefficients: dict[str, float], current: dict[str, float]) -> dict[str, float] | None:
     """Non-negative standardised coefficients as weights, sharing what the kept parts (their
     current weights, rescaled to a total of 100) leave of 100."""
-    positive = {part: max(0.0, coefficients[part]) for part in ESTIMATED}
+    positive = {part: _positive(coefficients, part) for part in ESTIMATED}
     total_positive = sum(positive.values())
     if total_positive <= 0:
         return None
@@ -360,6 +418,16 @@ def _weights(coefficients: dict[str, float], current: dict[str, float]) -> dict[
     proposed = {part: left * positive[part] / total_positive for part in ESTIMATED}
     proposed.update(kept)
     return {part: round(proposed[part], 1) for part in PARTS}
+
+
+def _trait_weights(coefficients: dict[str, float], current: dict[str, float]) -> dict[str, float]:
+    """The traits' non-negative coefficients as trait weights with a mean of 1; the current
+    trait weights where no trait counts."""
+    positive = {t: max(0.0, coefficients[f"trait_similarity.{t}"]) for t in TRAITS}
+    total = sum(positive.values())
+    if total <= 0:
+        return dict(current)
+    return {t: round(len(TRAITS) * positive[t] / total, 2) for t in TRAITS}
 
 
 def calibrate(*, policy: FitConfig, today: dt.date | None = None) -> Calibration:
@@ -374,9 +442,12 @@ def calibrate(*, policy: FitConfig, today: dt.date | None = None) -> Calibration
 
 
 def proposed_config(result: Calibration, policy: FitConfig) -> dict[str, object]:
-    """The policy's config with the proposed weights (everything else as it is)."""
+    """The policy's config with the proposed weights and trait weights (everything else as it
+    is)."""
     if result.proposed is None:
         raise ValueError("the calibration proposes nothing")
     config = policy.model_dump()
     config["weights"] = dict(result.proposed)
+    if result.proposed_traits is not None:
+        config["trait_weights"] = dict(result.proposed_traits)
     return config

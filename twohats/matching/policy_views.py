@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from twohats.matching.fit import PART_LABELS
+from twohats.matching.instruments import TRAIT_LABELS, TRAITS
 from twohats.matching.models import FitPolicy
 from twohats.matching.policy import PARTS, PERSONALITY_PARTS
 from twohats.matching.services import fit_policy_accept
@@ -42,7 +43,23 @@ def policy_page(request: HttpRequest) -> HttpResponse:
         }
         for part in PARTS
     ]
-    context = {"active": active, "proposed": proposed, "versions": versions, "rows": rows}
+    trait_rows = [
+        {
+            "label": TRAIT_LABELS[trait],
+            "active": active.config.get("trait_weights", {}).get(trait, 1.0),
+            "proposed": proposed.config.get("trait_weights", {}).get(trait, 1.0)
+            if proposed
+            else None,
+        }
+        for trait in TRAITS
+    ]
+    context = {
+        "active": active,
+        "proposed": proposed,
+        "versions": versions,
+        "rows": rows,
+        "trait_rows": trait_rows,
+    }
     return render(request, "matching/policy.html", context)
 
 

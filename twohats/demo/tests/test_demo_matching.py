@@ -65,7 +65,9 @@ def test_answer_sheets_score_back_to_the_traits_they_were_drawn_from() -> None:
 def test_the_demo_effect_is_recovered_by_the_calibration() -> None:
     """The demo's own generating functions on 400 synthetic pairs: the projects' mood (what
     their interactions and surveys follow) plus noise as the outcome, measured profiles as the
-    features. The calibration finds a positive gain from personality."""
+    features. The calibration finds a positive gain from personality and, within trait
+    similarity, puts the weight on extraversion and agreeableness, the traits the effect
+    lives on."""
     rng = random.Random(5)
     pms = [staff(k) for k in range(40)]
     clients = [
@@ -98,6 +100,10 @@ def test_the_demo_effect_is_recovered_by_the_calibration() -> None:
     result = evaluate(features_of(facts, FitConfig()), combine(outcome), current=FitConfig())
     assert result.gain is not None and result.gain.r2 > 0 and result.gain.low > 0
     assert result.coefficients["trait_similarity"] > 0
+    traits = result.proposed_traits
+    assert traits is not None
+    assert sorted(traits, key=lambda t: -traits[t])[:2] == ["extraversion", "agreeableness"]
+    assert traits["extraversion"] + traits["agreeableness"] > 0.75 * sum(traits.values())
 
 
 @pytest.mark.django_db

@@ -15,7 +15,7 @@ from django.test import Client as WebClient
 
 from twohats.clients.models import Client
 from twohats.health.models import HealthPolicy, HealthSnapshot
-from twohats.matching.calibration import ESTIMATED, MIN_PAIRS, calibrate, evaluate, past_pairs
+from twohats.matching.calibration import COLUMNS, MIN_PAIRS, calibrate, evaluate, past_pairs
 from twohats.matching.models import FitPolicy, PersonalityProfile
 from twohats.matching.policy import PERSONALITY_PARTS, FitConfig
 from twohats.matching.services import fit_policy_accept
@@ -24,13 +24,13 @@ from twohats.projects.models import ProjectStatus
 from twohats.test import ClientFactory, ContactFactory, ProjectFactory, UserFactory
 
 TODAY = dt.date(2026, 6, 1)
-TRAIT = ESTIMATED.index("trait_similarity")
-CLIENT = ESTIMATED.index("client_experience")
+TRAIT = COLUMNS.index("trait_similarity.extraversion")
+CLIENT = COLUMNS.index("client_experience")
 
 
 def synthetic(n: int, effect: float, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
-    x = rng.uniform(-1, 1, size=(n, len(ESTIMATED)))
+    x = rng.uniform(-1, 1, size=(n, len(COLUMNS)))
     y = effect * x[:, TRAIT] + 0.4 * x[:, CLIENT] + rng.normal(0, 0.5, n)
     return x, y
 
@@ -52,7 +52,14 @@ def test_it_finds_a_planted_effect_and_proposes_more_weight_for_personality() ->
     assert personality_share(result.proposed) > personality_share(current.weights)
     assert result.proposed["trait_similarity"] > current.weights["trait_similarity"]
     assert "explains part of the outcomes" in result.verdict
-    FitConfig.model_validate({**current.model_dump(), "weights": result.proposed})
+    # Within trait similarity, the weight goes to the one trait that matters.
+    traits = result.proposed_traits
+    assert traits is not None and max(traits, key=lambda t: traits[t]) == "extraversion"
+    assert traits["extraversion"] > 2 and sum(traits.values()) == pytest.approx(5, abs=0.05)
+    assert "Within trait similarity the weight goes to extraversion" in result.verdict
+    FitConfig.model_validate(
+        {**current.model_dump(), "weights": result.proposed, "trait_weights": traits}
+    )
 
 
 def test_it_says_plainly_when_the_data_show_no_effect() -> None:
@@ -144,6 +151,9 @@ def test_it_recovers_a_planted_effect_from_the_database_and_proposes_it() -> Non
     assert not proposed.active
     assert FitPolicy.objects.active().version == 1
     assert "gain in R²" in proposed.note
+    traits = proposed.config["trait_weights"]
+    assert max(traits, key=lambda t: traits[t]) == "extraversion"
+    assert "Within trait similarity" in said
     assert personality_share(proposed.config["weights"]) > personality_share(FitConfig().weights)
 
     with pytest.raises(PermissionDenied):
@@ -190,6 +200,8 @@ def test_the_policy_page_is_for_admins_only() -> None:
     assert response.status_code == 200
     assert b"Calibrated on 90 past pairs." in response.content
     assert b"Accept version 2" in response.content
+    assert b'data-testid="trait-weights"' in response.content
+    assert b"extraversion" in response.content
     for name, role in (("pm", Role.PM), ("dir", Role.DIRECTOR), ("exec", Role.EXECUTIVE)):
         other = login(name, role)
         assert other.get("/matching/policy/").status_code == 403

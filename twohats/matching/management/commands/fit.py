@@ -51,7 +51,7 @@ class Command(BaseCommand):
         out(
             f"Past pairs with an outcome: {result.n} ({result.without_profile} without a "
             f"personality profile, counted as neutral; {result.without_outcome} left out "
-            "without snapshots or NPS)."
+            "without snapshots, NPS or interactions)."
         )
         if result.with_personality and result.without_personality and result.gain:
             out(f"Out-of-fold R², with personality:    {result.with_personality}")
@@ -65,6 +65,15 @@ class Command(BaseCommand):
             out(
                 f"{label:<30} {current:>8.1f} "
                 f"{'—' if proposed is None else f'{proposed:.1f}':>9} "
+                f"{_coefficient(result, coefficient):>11}"
+            )
+        out("")
+        header = f"{'v' + str(version):>8} {'proposed':>9} {'std. coef.':>11}"
+        out(f"{'within trait similarity':<30} {header}")
+        for _trait, label, current, proposed, coefficient in result.trait_rows():
+            out(
+                f"{label:<30} {current:>8.2f} "
+                f"{'—' if proposed is None else f'{proposed:.2f}':>9} "
                 f"{_coefficient(result, coefficient):>11}"
             )
 
