@@ -17,12 +17,13 @@ How a change is seen, from data the system keeps anyway:
 
 Like the other rules it is set-based: a few queries over every account, then two fit matrices
 (account leads × new representatives, candidate PMs × the representatives that fit poorly),
-whatever the number of clients.
+whatever the number of clients. `client_ids` narrows it to a few clients (the same queries,
+filtered): the clients app runs it for one client as soon as its representative changes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -194,21 +195,22 @@ def _as_id(value: Any) -> int | None:
         return None  # "None", or a value auditlog could not write as a key
 
 
-def _logged_changes(ctx: Context) -> dict[int, int | None]:
+def _logged_changes(
+    ctx: Context, client_ids: Collection[int] | None = None
+) -> dict[int, int | None]:
     """Clients whose primary representative changed in the window: the representative before
     the first change in it (one query, two on a cold content-type cache)."""
     since = ctx.ago(ctx.rules.key_contact_days)
-    entries = (
-        LogEntry.objects.filter(
-            content_type=ContentType.objects.get_for_model(Client),
-            action=LogEntry.Action.UPDATE,
-            timestamp__gt=since,
-            timestamp__lte=ctx.now,
-            changes__has_key="primary_contact",
-        )
-        .order_by("timestamp", "id")
-        .values_list("object_pk", "changes")
+    entries = LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Client),
+        action=LogEntry.Action.UPDATE,
+        timestamp__gt=since,
+        timestamp__lte=ctx.now,
+        changes__has_key="primary_contact",
     )
+    if client_ids is not None:
+        entries = entries.filter(object_pk__in=[str(pk) for pk in client_ids])
+    entries = entries.order_by("timestamp", "id").values_list("object_pk", "changes")
     before: dict[int, int | None] = {}
     for object_pk, changes in entries:
         client_id = _as_id(object_pk)
@@ -220,13 +222,14 @@ def _logged_changes(ctx: Context) -> dict[int, int | None]:
     return before
 
 
-def _remembered() -> dict[int, int | None]:
+def _remembered(client_ids: Collection[int] | None = None) -> dict[int, int | None]:
     """The old representative each continuity alert still holding remembers (one query)."""
-    rows = (
-        Alert.objects.filter(rule=Rule.CONTINUITY, client__isnull=False)
-        .filter(Q(status__in=LIVE) | Q(status=Status.DISMISSED, condition_cleared_at=None))
-        .values_list("client_id", "evidence")
+    alerts = Alert.objects.filter(rule=Rule.CONTINUITY, client__isnull=False).filter(
+        Q(status__in=LIVE) | Q(status=Status.DISMISSED, condition_cleared_at=None)
     )
+    if client_ids is not None:
+        alerts = alerts.filter(client_id__in=list(client_ids))
+    rows = alerts.values_list("client_id", "evidence")
     return {
         client_id: _as_id(evidence.get("previous_contact_id"))
         for client_id, evidence in rows
@@ -240,9 +243,14 @@ def _name(row: Mapping[str, Any] | None) -> str:
     return f"{row['first_name']} {row['last_name']}".strip()
 
 
-def continuity(ctx: Context) -> dict[str, list[Finding]]:
-    logged, remembered = _logged_changes(ctx), _remembered()
-    primaries = {a.id: a.primary_contact_id for a in ctx.accounts.values()}
+def continuity(ctx: Context, client_ids: Collection[int] | None = None) -> dict[str, list[Finding]]:
+    """The continuity findings of every account, or of the accounts of `client_ids` only (their
+    alerts are then the only ones to reconcile: `alerts_apply(..., client_ids=...)`)."""
+    if client_ids is not None:
+        client_ids = set(client_ids)
+    accounts = [a for a in ctx.accounts.values() if client_ids is None or a.id in client_ids]
+    logged, remembered = _logged_changes(ctx, client_ids), _remembered(client_ids)
+    primaries = {a.id: a.primary_contact_id for a in accounts}
     wanted = {pk for pk in primaries.values() if pk} | {
         pk for pk in [*logged.values(), *remembered.values()] if pk
     }
@@ -263,7 +271,7 @@ def continuity(ctx: Context) -> dict[str, list[Finding]]:
 
     gaps: list[Change] = []
     changes: list[Change] = []
-    for account in ctx.accounts.values():
+    for account in accounts:
         current = account.primary_contact_id
         if account.id in remembered:
             old = remembered[account.id]

@@ -51,9 +51,14 @@ def _move(alert: Alert, to: str, at: dt.datetime, actor: User | None, note: str 
 
 
 def alerts_apply(
-    *, rules: Iterable[str], findings: Iterable[Finding], now: dt.datetime
+    *,
+    rules: Iterable[str],
+    findings: Iterable[Finding],
+    now: dt.datetime,
+    client_ids: Iterable[int] | None = None,
 ) -> Evaluated:
-    """Reconcile the alerts of `rules` with what those rules find now.
+    """Reconcile the alerts of `rules` with what those rules find now (only the alerts of
+    `client_ids`, if given: the rules then looked at those clients alone).
 
     - a finding with no alert opens one; with a live alert it refreshes its evidence and
       severity; a snoozed alert whose snooze has ended reopens;
@@ -75,13 +80,13 @@ def alerts_apply(
         alert.status = to
 
     with transaction.atomic():
-        current = {
-            (a.rule, a.subject_key): a
-            for a in Alert.objects.select_for_update().filter(
-                Q(status__in=LIVE) | Q(status=Status.DISMISSED, condition_cleared_at=None),
-                rule__in=rules,
-            )
-        }
+        held = Alert.objects.select_for_update().filter(
+            Q(status__in=LIVE) | Q(status=Status.DISMISSED, condition_cleared_at=None),
+            rule__in=rules,
+        )
+        if client_ids is not None:
+            held = held.filter(client_id__in=list(client_ids))
+        current = {(a.rule, a.subject_key): a for a in held}
         changed: list[Alert] = []
         cleared: list[Alert] = []
         for key, alert in current.items():

@@ -28,6 +28,7 @@ from twohats.apikit import (
 )
 from twohats.clients.filters import ClientFilter, ContactFilter
 from twohats.clients.models import Client, ClientStatus, Contact, Industry, Stance, Tier
+from twohats.clients.services import client_updated, contact_state, contact_updated
 from twohats.people.models import User
 from twohats.writes import record_create, record_delete, record_update
 
@@ -149,12 +150,14 @@ def client_create(request: HttpRequest, payload: ClientIn) -> Status[Client]:
 def client_update(request: HttpRequest, client_id: int, payload: ClientPatch) -> Client:
     user = current_user(request)
     client = get_editable(user, Client.objects.all(), client_id)
-    record_update(
+    primary_before = client.primary_contact_id
+    saved = record_update(
         client,
         actor=user,
         fields=_client_fields(user, payload.changes(), client),
         expected_version=payload.version,
     )
+    client_updated(saved, primary_before=primary_before)
     return get_visible(client_queryset(user), client_id)
 
 
@@ -293,12 +296,14 @@ def contact_create(request: HttpRequest, payload: ContactIn) -> Status[Contact]:
 def contact_update(request: HttpRequest, contact_id: int, payload: ContactPatch) -> Contact:
     user = current_user(request)
     contact = get_editable(user, Contact.objects.all(), contact_id)
-    record_update(
+    left_on_before, archived_at_before = contact.left_on, contact.archived_at
+    saved = record_update(
         contact,
         actor=user,
         fields=_contact_fields(user, payload.changes()),
         expected_version=payload.version,
     )
+    contact_updated(saved, left_on_before=left_on_before, archived_at_before=archived_at_before)
     return get_visible(contact_queryset(user), contact_id)
 
 
@@ -306,15 +311,21 @@ def contact_update(request: HttpRequest, contact_id: int, payload: ContactPatch)
 def contact_archive(request: HttpRequest, contact_id: int) -> Contact:
     """Archive the contact: it leaves the lists but stays, with its history."""
     user = current_user(request)
+    left_on_before, archived_at_before = contact_state(contact_id)
     set_archived(user, Contact.objects.all(), contact_id, archived=True)
-    return get_visible(contact_queryset(user), contact_id)
+    contact = get_visible(contact_queryset(user), contact_id)
+    contact_updated(contact, left_on_before=left_on_before, archived_at_before=archived_at_before)
+    return contact
 
 
 @contacts.post("/{int:contact_id}/restore", response=ContactOut)
 def contact_restore(request: HttpRequest, contact_id: int) -> Contact:
     user = current_user(request)
+    left_on_before, archived_at_before = contact_state(contact_id)
     set_archived(user, Contact.objects.all(), contact_id, archived=False)
-    return get_visible(contact_queryset(user), contact_id)
+    contact = get_visible(contact_queryset(user), contact_id)
+    contact_updated(contact, left_on_before=left_on_before, archived_at_before=archived_at_before)
+    return contact
 
 
 @contacts.delete("/{int:contact_id}/purge", response={204: None})

@@ -11,6 +11,7 @@ from twohats.clients.filters import ClientFilter, ContactFilter
 from twohats.clients.forms import ClientForm, ContactForm
 from twohats.clients.models import Client, Contact
 from twohats.clients.selectors import client_page, contact_page
+from twohats.clients.services import client_updated, contact_state, contact_updated
 from twohats.web import (
     archive_toggle,
     can_edit,
@@ -102,16 +103,24 @@ def client_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
     client = get_editable(Client, request, pk)
-    form = ClientForm(request.POST or None, instance=client)
-    return save_form(
-        request,
-        form,
-        lambda form: record_update(
+    # Read before the form is bound: validating it sets the new values on `client`.
+    primary_before = client.primary_contact_id
+
+    def save(form: ClientForm) -> Client:
+        saved = record_update(
             client,
             actor=user_of(request),
             fields=form.model_fields(),
             expected_version=form.expected_version,
-        ),
+        )
+        client_updated(saved, primary_before=primary_before)
+        return saved
+
+    form = ClientForm(request.POST or None, instance=client)
+    return save_form(
+        request,
+        form,
+        save,
         template="clients/client_form.html",
         message="Client saved.",
         context={"client": client},
@@ -183,16 +192,23 @@ def contact_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
     contact = get_editable(Contact, request, pk, "client")
-    form = ContactForm(request.POST or None, instance=contact, client=contact.client)
-    return save_form(
-        request,
-        form,
-        lambda form: record_update(
+    left_on_before, archived_at_before = contact.left_on, contact.archived_at
+
+    def save(form: ContactForm) -> Contact:
+        saved = record_update(
             contact,
             actor=user_of(request),
             fields=form.model_fields(),
             expected_version=form.expected_version,
-        ),
+        )
+        contact_updated(saved, left_on_before=left_on_before, archived_at_before=archived_at_before)
+        return saved
+
+    form = ContactForm(request.POST or None, instance=contact, client=contact.client)
+    return save_form(
+        request,
+        form,
+        save,
         template="clients/contact_form.html",
         message="Contact saved.",
         context={"client": contact.client, "contact": contact},
@@ -202,7 +218,11 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def contact_archive(request: HttpRequest, pk: int) -> HttpResponse:
-    return archive_toggle(request, Contact, pk)
+    left_on_before, archived_at_before = contact_state(pk)
+    response = archive_toggle(request, Contact, pk)
+    contact = Contact.objects.get(pk=pk)
+    contact_updated(contact, left_on_before=left_on_before, archived_at_before=archived_at_before)
+    return response
 
 
 @login_required

@@ -5,6 +5,10 @@ the person, their director and admins see (`PersonalityProfile.visible_to`), so 
 project's own manager included) get 403 on both pages. Directors and admins see and assign
 (a director for the practices they lead); executives see them read-only. A project the user may
 not see answers 404.
+
+The page also lists the staffing conflicts recorded for the project's client (a PM who must not
+work for it, and why). Directors and admins record and remove them there; the ranking then
+leaves the PM out, with the reason. Executives see the list read-only.
 """
 
 from __future__ import annotations
@@ -18,17 +22,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from twohats.matching.models import StaffingNeed
+from twohats.matching.models import StaffingConflict, StaffingNeed
 from twohats.matching.staffing import (
     active_policy,
     needs_for,
     open_needs,
     plan,
+    pm_pool,
     rank_candidates,
 )
 from twohats.matching.staffing_services import (
     can_staff,
     staffing_assign,
+    staffing_conflict_record,
     staffing_need_open,
 )
 from twohats.people.models import Practice, User
@@ -48,6 +54,30 @@ class NeedForm(forms.Form):
     )
 
 
+class ConflictForm(forms.Form):
+    pm = forms.ModelChoiceField(
+        label="Project manager",
+        queryset=pm_pool().order_by("last_name", "first_name", "username"),
+        empty_label="Choose a PM",
+        error_messages={
+            "required": "Choose the PM who must not work for this client.",
+            "invalid_choice": "Choose an active project manager from the list.",
+        },
+    )
+    reason = forms.CharField(
+        label="Reason",
+        max_length=200,
+        help_text="A conflict of interest, a past dispute: what a director needs to know.",
+        error_messages={"required": "Say why the PM must not work for this client."},
+    )
+
+    def clean_reason(self) -> str:
+        reason = str(self.cleaned_data["reason"]).strip()
+        if not reason:
+            raise forms.ValidationError("Say why the PM must not work for this client.")
+        return reason
+
+
 def _require_staffing_reader(user: User) -> None:
     if not (user.is_director or user.sees_everything):
         raise PermissionDenied(
@@ -61,6 +91,17 @@ def project_staffing(request: HttpRequest, pk: int) -> HttpResponse:
     user = user_of(request)
     project = get_visible(Project, request, pk, "client", "manager__practice")
     _require_staffing_reader(user)
+    return _staffing_page(request, project)
+
+
+def _staffing_page(
+    request: HttpRequest,
+    project: Project,
+    *,
+    conflict_form: ConflictForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = user_of(request)
     ranking = rank_candidates(project, active_policy())
     need = ranking.need
     may_open = (
@@ -75,8 +116,85 @@ def project_staffing(request: HttpRequest, pk: int) -> HttpResponse:
         "may_assign": need is not None and can_staff(user, need),
         "may_open": may_open,
         "form": form,
+        "conflicts": StaffingConflict.objects.filter(client_id=project.client_id)
+        .select_related("user", "recorded_by")
+        .order_by("-recorded_at", "-pk"),
+        "may_record_conflicts": _may_record_conflicts(user),
+        "conflict_form": conflict_form or ConflictForm(),
     }
-    return render(request, "matching/staffing_project.html", context)
+    return render(request, "matching/staffing_project.html", context, status=status)
+
+
+def _may_record_conflicts(user: User) -> bool:
+    """Directors (for the clients they see: the page is 404 otherwise) and admins."""
+    return user.is_admin or user.is_director
+
+
+def _conflict_project(request: HttpRequest, pk: int) -> tuple[User, Project]:
+    """The project (404 if hidden) and a user who may record its client's conflicts (403)."""
+    user = user_of(request)
+    project = get_visible(Project, request, pk, "client", "manager__practice")
+    if not _may_record_conflicts(user):
+        raise PermissionDenied(
+            "Only directors and administrators record or remove staffing conflicts."
+        )
+    return user, project
+
+
+@login_required
+@require_POST
+def conflict_record(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record that a PM must not work for the project's client. A pair already recorded is
+    refused: remove the conflict first to record another reason."""
+    user, project = _conflict_project(request, pk)
+    client = project.client
+    form = ConflictForm(request.POST)
+    if not form.is_valid():
+        return _staffing_page(request, project, conflict_form=form, status=400)
+    pm: User = form.cleaned_data["pm"]
+    existing = (
+        StaffingConflict.objects.filter(user=pm, client=client)
+        .select_related("recorded_by")
+        .first()
+    )
+    if existing is not None:
+        by = f" by {existing.recorded_by}" if existing.recorded_by else ""
+        form.add_error(
+            "pm",
+            f"A conflict of {pm} with {client.name} is already recorded{by} on "
+            f"{existing.recorded_at:%Y-%m-%d} ({existing.reason}). Remove it first to record "
+            "another reason.",
+        )
+        return _staffing_page(request, project, conflict_form=form, status=409)
+    try:
+        staffing_conflict_record(
+            user=pm, client=client, by=user, reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            form.add_error(None, message)
+        return _staffing_page(request, project, conflict_form=form, status=400)
+    messages.success(
+        request, f"Conflict recorded: {pm} will not be proposed for {client.name}'s projects."
+    )
+    return redirect("matching_staffing:project", pk=project.pk)
+
+
+@login_required
+@require_POST
+def conflict_remove(request: HttpRequest, pk: int, conflict_pk: int) -> HttpResponse:
+    _, project = _conflict_project(request, pk)
+    conflict = get_object_or_404(
+        StaffingConflict.objects.select_related("user"),
+        pk=conflict_pk,
+        client_id=project.client_id,
+    )
+    conflict.delete()
+    messages.success(
+        request,
+        f"Conflict removed: {conflict.user} may again be proposed for {project.client.name}.",
+    )
+    return redirect("matching_staffing:project", pk=project.pk)
 
 
 @login_required

@@ -116,6 +116,12 @@ TEMPLATES: list[dict[str, Any]] = [
                 "construct": "satisfaction",
                 **AGREE_7,
             },
+            {
+                # Last, as migration 0003 appended it to the version then current.
+                "text": "Our project manager and I are alike in how we think and work.",
+                "construct": "similarity",
+                **AGREE_7,
+            },
         ],
     },
     {

@@ -74,6 +74,7 @@ class Construct(models.TextChoices):
     AFFECTIVE_TRUST = "affective_trust", "Affective trust in the PM"
     FIRM_TRUST = "firm_trust", "Trust in the firm"
     COMMITMENT = "commitment", "Commitment to continue"
+    SIMILARITY = "similarity", "Perceived similarity to the PM"
     ROLE = "role", "A role of the PM"
     PM_RATING = "pm_rating", "Rating of the PM"
     FIRM_RATING = "firm_rating", "Rating of the firm"

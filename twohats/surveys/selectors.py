@@ -39,6 +39,7 @@ TRUST_CONSTRUCTS = [Construct.COGNITIVE_TRUST, Construct.AFFECTIVE_TRUST, Constr
 ANSWER_CONSTRUCTS = [
     *TRUST_CONSTRUCTS,
     Construct.COMMITMENT,
+    Construct.SIMILARITY,  # shown with the others; the fit reads it from PerceivedSimilarity
     Construct.SATISFACTION,
     Construct.ROLE,
     Construct.PM_RATING,

@@ -324,6 +324,38 @@ def response_submit(
         for row in rows:
             row.response = response
         Answer.objects.bulk_create(rows)
+        _record_similarity(response, rows)
         invitation.used_at = now
         invitation.save(update_fields=["used_at"])
     return response
+
+
+def _similarity_1_to_7(question: Question, value: int) -> int:
+    """An answer to a perceived-similarity item on the 1–7 scale of `PerceivedSimilarity`
+    (an admin may have put the item on another scale, or reverse-keyed it)."""
+    assert question.scale_min is not None and question.scale_max is not None
+    low, high = question.scale_min, question.scale_max
+    share = (value - low) / (high - low)
+    if question.reverse_keyed:
+        share = 1 - share
+    return max(1, min(7, round(1 + 6 * share)))
+
+
+def _record_similarity(response: Response, rows: list[Answer]) -> None:
+    """The contact's answers to perceived-similarity items become the contact's rating of the
+    pair (PM, contact), dated with the response: the fit reads it from there."""
+    from twohats.matching.models import PerceivedSimilarity
+
+    PerceivedSimilarity.objects.bulk_create(
+        PerceivedSimilarity(
+            pm_id=response.pm_id,
+            contact_id=response.contact_id,
+            rater=PerceivedSimilarity.Rater.CONTACT,
+            value=_similarity_1_to_7(row.question, row.value),
+            at=response.submitted_at,
+        )
+        for row in rows
+        if row.question.construct == Construct.SIMILARITY
+        and row.question.is_scale
+        and row.value is not None
+    )
