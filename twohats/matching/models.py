@@ -284,6 +284,14 @@ class FitPolicy(models.Model):
         return parse(self.config)
 
 
+class StaffingNeedQuerySet(models.QuerySet["StaffingNeed"]):
+    def visible_to(self, user: User) -> StaffingNeedQuerySet:
+        """The needs of the projects the user may see."""
+        from twohats.projects.models import Project
+
+        return self.filter(project__in=Project.objects.visible_to(user).values("pk"))
+
+
 class StaffingNeed(models.Model):
     """A project waiting for a PM (new, or its PM is leaving): what the optimiser assigns."""
 
@@ -315,6 +323,8 @@ class StaffingNeed(models.Model):
     assigned = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    objects = StaffingNeedQuerySet.as_manager()
 
     class Meta:
         ordering = ["opened_at", "id"]

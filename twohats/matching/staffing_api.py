@@ -259,10 +259,8 @@ def need_assign(request: HttpRequest, need_id: Id, payload: AssignIn) -> NeedOut
     """Put a PM on the need's project (it becomes the project's manager; the change is in the
     project's history). A PM who breaks a hard constraint answers 422 with the reason."""
     user = current_user(request)
-    visible = Project.objects.visible_to(user).values("pk")
     need = get_object_or_404(
-        StaffingNeed.objects.select_related("project", "practice").filter(project__in=visible),
-        pk=need_id,
+        StaffingNeed.objects.visible_to(user).select_related("project", "practice"), pk=need_id
     )
     if not can_staff(user, need):
         raise PermissionDenied(

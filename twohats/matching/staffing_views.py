@@ -228,10 +228,8 @@ def need_assign(request: HttpRequest, pk: int) -> HttpResponse:
     """Assign a PM to an open need: from the project page or the plan's Accept button (an
     HTMX request gets the plan's row back, marked done)."""
     user = user_of(request)
-    visible = Project.objects.visible_to(user).values("pk")
     need = get_object_or_404(
-        StaffingNeed.objects.select_related("project", "practice").filter(project__in=visible),
-        pk=pk,
+        StaffingNeed.objects.visible_to(user).select_related("project", "practice"), pk=pk
     )
     if not can_staff(user, need):
         raise PermissionDenied("Only the director of the need's practice or an admin assigns.")
