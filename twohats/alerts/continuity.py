@@ -38,6 +38,7 @@ from twohats.clients.models import Client, Contact
 from twohats.matching.fit import PART_LABELS
 from twohats.matching.models import FitPolicy, StaffingConflict
 from twohats.matching.policy import PARTS
+from twohats.matching.privacy import PERSONAL, PERSONALITY, fold_points, personality_words
 from twohats.people.models import Role, User
 
 if TYPE_CHECKING:
@@ -61,6 +62,8 @@ PART_WORDS = {
     "industry_experience": ("has run projects in the industry", "no project in the industry"),
     "prior_outcomes": ("good past work together", "poor past work together"),
     "workload": ("room in the workload", "a heavy workload"),
+    # The parts above that read the PM's own traits, folded into one (matching.privacy).
+    PERSONALITY: (personality_words(1.0), personality_words(-1.0)),
 }
 
 
@@ -82,24 +85,34 @@ class PartPoints:
         return f"{self.words} ({self.points:+.0f})"
 
 
-def main_parts(matrix: FitMatrix, i: int, j: int, n: int = 3) -> list[PartPoints]:
-    """The parts that move pair (i, j) furthest from 50, largest first; parts worth less than
-    half a point are left out."""
-    parts = [
-        PartPoints(name, float(matrix.points[name][i, j]))
+def _pair_points(matrix: FitMatrix, i: int, j: int, *, private: bool) -> dict[str, float]:
+    """The known parts' points of pair (i, j); with `private`, the parts that read the PM's own
+    traits folded into one "personality" part."""
+    points = {
+        name: float(matrix.points[name][i, j])
         for name in PARTS
         if not np.isnan(matrix.points[name][i, j])
-    ]
+    }
+    return fold_points(points) if private else points
+
+
+def main_parts(
+    matrix: FitMatrix, i: int, j: int, n: int = 3, *, private: bool = False
+) -> list[PartPoints]:
+    """The parts that move pair (i, j) furthest from 50, largest first; parts worth less than
+    half a point are left out. With `private`, the PM's own traits count as one part."""
+    parts = [PartPoints(name, v) for name, v in _pair_points(matrix, i, j, private=private).items()]
     parts = [p for p in parts if round(p.points)]
     return sorted(parts, key=lambda p: -abs(p.points))[:n]
 
 
-def weakest_part(matrix: FitMatrix, i: int, j: int) -> PartPoints | None:
-    """The part that costs pair (i, j) the most points, if any costs any."""
+def weakest_part(matrix: FitMatrix, i: int, j: int, *, private: bool = False) -> PartPoints | None:
+    """The part that costs pair (i, j) the most points, if any costs any. With `private` (a
+    viewer who may not see the PM's profile), the PM's own traits count as one part."""
     parts = [
-        PartPoints(name, float(matrix.points[name][i, j]))
-        for name in PARTS
-        if not np.isnan(matrix.points[name][i, j]) and matrix.points[name][i, j] < -0.5
+        PartPoints(name, v)
+        for name, v in _pair_points(matrix, i, j, private=private).items()
+        if v < -0.5
     ]
     return min(parts, key=lambda p: p.points) if parts else None
 
@@ -359,7 +372,9 @@ def _fit_findings(
         assert change.new_id is not None
         i, j = leads.index(change.account.lead_id), reps.index(change.new_id)
         score = float(lead_fit.score[i, j])
-        parts = main_parts(lead_fit, i, j)
+        # The evidence is seen by whoever sees the client (teammates, executives): never the
+        # lead's own traits, only their total as one "personality" part.
+        parts = main_parts(lead_fit, i, j, private=True)
         old, new = people.get(change.old_id) if change.old_id else None, people[change.new_id]
         old_name, new_name = _name(old), _name(new)
         lead_name = lead_names.get(change.account.lead_id, "the account lead")
@@ -404,3 +419,36 @@ def _fit_findings(
             )
         )
     return findings
+
+
+def continuity_forget_personality(
+    *, user: User | None = None, contact: Contact | None = None
+) -> int:
+    """Drop the personality part from the evidence of the continuity alerts about `user` (as
+    the account lead) or `contact` (as the new representative), once their profile is erased;
+    the number of alerts changed."""
+    alerts = Alert.objects.filter(rule=Rule.CONTINUITY)
+    if user is not None:
+        alerts = alerts.filter(pm=user)
+    elif contact is not None:
+        alerts = alerts.filter(evidence__contact_id=contact.pk)
+    else:
+        return 0
+    # The folded part, and the personal parts' own words (evidence stored before they were
+    # folded).
+    personal = {PERSONALITY, *(w for n in PERSONAL for w in PART_WORDS[n])}
+    personal |= set(PART_WORDS[PERSONALITY])
+    changed = 0
+    for alert in alerts.only("pk", "evidence"):
+        evidence = alert.evidence if isinstance(alert.evidence, dict) else {}
+        parts = evidence.get("fit_parts")
+        if not isinstance(parts, list):
+            continue
+        kept = [p for p in parts if str(p).rsplit(" (", 1)[0] not in personal]
+        if kept == parts:
+            continue
+        evidence["fit_parts"] = kept or ["the rest of the fit was erased on request"]
+        alert.evidence = evidence
+        alert.save(update_fields=["evidence"])
+        changed += 1
+    return changed

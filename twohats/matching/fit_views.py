@@ -26,25 +26,11 @@ from twohats.health.selectors import pms_visible_to
 from twohats.matching.fit import Fit, Part
 from twohats.matching.instruments import TRAIT_LABELS, TRAITS
 from twohats.matching.models import FitPolicy, PersonalityProfile, WorkingStyle
+from twohats.matching.privacy import fold_unless_seen, sees_profile_of
 from twohats.matching.selectors import explain_pair, fit_matrix
 from twohats.matching.views import profile_context
 from twohats.people.models import User
 from twohats.web import get_visible, user_of
-
-# Parts of the fit that read the PM's own traits: shown one by one only to those who may see
-# the PM's profile (the PM, their director, administrators).
-PERSONAL = ("trait_similarity", "profile_distance", "profile_correlation", "pm_levels")
-
-
-def _private(fit: Fit) -> Fit:
-    """The fit with the parts that reveal the PM's traits folded into one line."""
-    personal = [p for p in fit.parts if p.name.split(".")[0] in PERSONAL]
-    if not personal:
-        return fit
-    points = sum(p.points for p in personal)
-    words = "personality" + (" in their favour" if points >= 0 else " against them")
-    others = [p for p in fit.parts if p not in personal]
-    return Fit(fit.score, [Part("personality", points, words), *others], fit.missing)
 
 
 def _shown(fit: Fit) -> list[Part]:
@@ -61,9 +47,9 @@ def contact_fit(request: HttpRequest, pk: int) -> HttpResponse:
     policy = FitPolicy.objects.active().rules
     profiles = PersonalityProfile.objects.visible_to(viewer).current()
     profile = profiles.filter(contact=contact).select_related("rated_by").first()
-    fit = explain_pair(lead, contact, policy)
-    if not profiles.filter(user=lead).exists() and viewer.pk != lead.pk:
-        fit = _private(fit)
+    # The parts that read the lead's own traits, one by one, only for those who may see the
+    # lead's profile (the lead, their director, admins): one "personality" part for the others.
+    fit = fold_unless_seen(explain_pair(lead, contact, policy), viewer, lead)
     alternatives: list[Alternative] | None = None
     # Who else could lead the account is a staffing question: for those who staff (directors,
     # executives, administrators), among the PMs they may see.
@@ -120,6 +106,9 @@ def person_fit(request: HttpRequest, pk: int) -> HttpResponse:
     reps = sorted({r["primary_contact_id"] for r in rows if r["primary_contact_id"]})
     policy = FitPolicy.objects.active().rules
     matrix = fit_matrix([someone.pk], reps, policy) if reps else None
+    # The person, their director and admins may see the PM's profile; for everyone else the
+    # parts that read the PM's own traits count as one "personality" part.
+    may_see_profile = sees_profile_of(viewer, someone)
     fits = []
     for r in rows:
         rep = r["primary_contact_id"]
@@ -132,7 +121,9 @@ def person_fit(request: HttpRequest, pk: int) -> HttpResponse:
                 rep,
                 name.strip(),
                 round(float(matrix.score[0, j]), 1) if matrix and j is not None else None,
-                weakest_part(matrix, 0, j) if matrix and j is not None else None,
+                weakest_part(matrix, 0, j, private=not may_see_profile)
+                if matrix and j is not None
+                else None,
             )
         )
     fits.sort(key=lambda f: (f.score is None, f.score or 0.0, f.client_name))
@@ -144,15 +135,6 @@ def person_fit(request: HttpRequest, pk: int) -> HttpResponse:
         .filter(user=someone)
         .select_related("rated_by")
         .first()
-    )
-    may_see_profile = (
-        viewer.pk == someone.pk
-        or viewer.is_admin
-        or (
-            viewer.is_director
-            and someone.practice_id is not None
-            and viewer.led_practices.filter(pk=someone.practice_id).exists()
-        )
     )
     style = WorkingStyle.objects.filter(user=someone).first() if may_see_profile else None
     context = {

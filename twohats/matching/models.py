@@ -363,8 +363,9 @@ class StaffingConflict(models.Model):
 
 
 class Erasure(models.Model):
-    """What stays after a person's answers and profiles were erased on request: who asked for
-    it, when, whose, and how many rows went. Nothing of the profile itself."""
+    """What stays after a person's answers, profiles and perceived-similarity ratings were
+    erased on request: who asked for it, when, whose, and how many rows went. Nothing of the
+    profile itself."""
 
     subject = models.CharField(max_length=40, help_text="'user:12' or 'contact:34'.")
     erased_by = models.ForeignKey(
@@ -373,6 +374,9 @@ class Erasure(models.Model):
     erased_at = models.DateTimeField(default=timezone.now)
     profiles = models.PositiveIntegerField()
     answers = models.PositiveIntegerField()
+    similarities = models.PositiveIntegerField(
+        default=0, help_text="Perceived-similarity ratings of or about the person."
+    )
 
     class Meta:
         ordering = ["-erased_at"]

@@ -46,6 +46,12 @@ def _save_profile(
     except IncompleteAnswers as error:
         raise ValidationError(str(error)) from error
     with transaction.atomic():
+        # Lock the person first: without a latest row to lock (a first profile), two saves at
+        # once would both flag theirs latest and one would fail on the unique constraint.
+        if user is not None:
+            User.objects.select_for_update().filter(pk=user.pk).first()
+        else:
+            Contact.objects.select_for_update().filter(pk=contact.pk).first()  # type: ignore[union-attr]
         previous = PersonalityProfile.objects.select_for_update().filter(
             user=user, contact=contact, is_latest=True
         )
@@ -104,8 +110,12 @@ def profile_record_contact(
 
 
 def profile_erase(*, by: User, user: User | None = None, contact: Contact | None = None) -> Erasure:
-    """Erase every profile and answer of one person, with their history rows; an erasure record
-    (who, when, whose, how many rows) stays."""
+    """Erase every profile and answer of one person, their working style, the perceived
+    similarity ratings of pairs they are in, with their history rows, and the personality part
+    of the continuity alerts' evidence about them; an erasure record (who, when, whose, how many
+    rows) stays."""
+    from twohats.alerts.continuity import continuity_forget_personality
+
     if (user is None) == (contact is None):
         raise ValueError("erase the profiles of one user or one contact")
     with transaction.atomic():
@@ -114,17 +124,30 @@ def profile_erase(*, by: User, user: User | None = None, contact: Contact | None
         answers = ProfileAnswer.objects.filter(profile_id__in=ids)
         answer_ids = list(answers.values_list("pk", flat=True))
         styles = WorkingStyle.objects.filter(user=user, contact=contact)
+        similar = (
+            PerceivedSimilarity.objects.filter(pm=user)
+            if user is not None
+            else PerceivedSimilarity.objects.filter(contact=contact)
+        )
+        similar_ids = list(similar.values_list("pk", flat=True))
         # None of these models is registered with auditlog today; should one be, its history
         # rows would hold the very values erased, so they go too.
         _history_delete(PersonalityProfile, ids)
         _history_delete(ProfileAnswer, answer_ids)
         _history_delete(WorkingStyle, list(styles.values_list("pk", flat=True)))
+        _history_delete(PerceivedSimilarity, similar_ids)
         answers.delete()
         profiles.delete()
         styles.delete()
+        PerceivedSimilarity.objects.filter(pk__in=similar_ids).delete()
+        continuity_forget_personality(user=user, contact=contact)
         subject = f"user:{user.pk}" if user is not None else f"contact:{contact.pk}"  # type: ignore[union-attr]
         return Erasure.objects.create(
-            subject=subject, erased_by=by, profiles=len(ids), answers=len(answer_ids)
+            subject=subject,
+            erased_by=by,
+            profiles=len(ids),
+            answers=len(answer_ids),
+            similarities=len(similar_ids),
         )
 
 
@@ -159,12 +182,22 @@ def perceived_similarity_record(
     )
 
 
+def _lock_policies() -> None:
+    """Serialise the writes of fit policy versions: each locks the first version's row, which
+    always exists (the default is made if need be) and never changes. Locking the last version
+    would not do: a concurrent proposal's new row is not seen by a query already waiting, and
+    the active row changes hands on acceptance. Queries after the lock see what the writer
+    before committed."""
+    FitPolicy.objects.active()  # the default exists before anything is written over it
+    FitPolicy.objects.select_for_update().order_by("version").first()
+
+
 def fit_policy_propose(*, config: dict[str, Any], by: User | None, note: str) -> FitPolicy:
     """A new, inactive version of the fit policy (from a calibration or an admin's edit)."""
     parse(config)
     with transaction.atomic():
-        FitPolicy.objects.active()  # the default exists before anything is proposed over it
-        last = FitPolicy.objects.select_for_update().order_by("-version").first()
+        _lock_policies()
+        last = FitPolicy.objects.order_by("-version").first()
         return FitPolicy.objects.create(
             version=(last.version if last else 0) + 1,
             active=False,
@@ -178,7 +211,8 @@ def fit_policy_accept(*, policy: FitPolicy, by: User) -> FitPolicy:
     if not by.is_admin:
         raise PermissionDenied("Only an administrator can put a fit policy in force.")
     with transaction.atomic():
-        FitPolicy.objects.select_for_update().filter(active=True).update(active=False)
+        _lock_policies()
+        FitPolicy.objects.filter(active=True).exclude(pk=policy.pk).update(active=False)
         policy.active = True
         policy.accepted_by = by
         policy.accepted_at = timezone.now()

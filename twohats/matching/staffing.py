@@ -13,12 +13,15 @@ names one; no staffing conflict recorded for the PM and the client.
 
 The optimiser maximises the total fit of the projects it staffs. A PM's free capacity is a
 number of *slots*: ⌊free hours / slot hours⌋, where the slot hours are the median load of the
-open projects being planned; and a PM may take only projects whose load fits their free hours.
+open projects being planned, but at least one for a PM whose free hours fit some project they
+may take (a PM with 10 h free takes a 5 h project although the slot is 20 h); and a PM may take
+only projects whose load fits their free hours.
 Each PM's row is repeated once per slot and `scipy.optimize.linear_sum_assignment` solves the
 slot × project problem exactly (an infeasible pair costs 0, the same as leaving the project
 unassigned, and is dropped afterwards). Projects above the median load can make a PM's hours
 overflow although their slots do not: that PM then loses a slot and the problem is solved again,
-so the hours are always respected too; the answer is optimal for the final slots. The greedy
+so the hours are always respected too; the answer is optimal for the final slots (should the
+rounds run out, a PM still over keeps their best-fitting projects that fit). The greedy
 assignment (each project in turn takes its best feasible PM with slots and hours left, under the
 same slots) and the current assignment (each project's manager now) are shown beside it.
 """
@@ -38,6 +41,7 @@ from twohats.clients.models import HIGH, Contact
 from twohats.matching.fit import Array, Fit
 from twohats.matching.models import FitPolicy, StaffingConflict, StaffingNeed
 from twohats.matching.policy import PARTS, FitConfig
+from twohats.matching.privacy import fold, profiles_seen_by
 from twohats.matching.selectors import explain_pair, fit_matrix, workloads
 from twohats.people.models import Practice, Role, User
 from twohats.projects.models import Project
@@ -75,9 +79,30 @@ def slot_hours_of(loads: Array) -> float:
 
 
 def slots_of(free: Array, slot_hours: float, feasible: Bools) -> Ints:
-    """⌊free hours / slot hours⌋ for each PM, never more than the projects they could take."""
+    """⌊free hours / slot hours⌋ for each PM, at least one for a PM who may take a project
+    (`feasible` includes the project's load within the PM's free hours, so a PM with fewer free
+    hours than a slot may still take a small project), never more than the projects they could
+    take."""
     slots = np.floor((np.maximum(free, 0.0) + EPS) / slot_hours).astype(np.int64)
-    return np.minimum(slots, feasible.sum(axis=1).astype(np.int64))
+    could = feasible.sum(axis=1).astype(np.int64)
+    return np.minimum(np.maximum(slots, (could > 0).astype(np.int64)), could)
+
+
+def _within_hours(score: Array, free: Array, loads: Array, pm_of: Ints) -> Ints:
+    """`pm_of` with each PM over their free hours keeping only their best-fitting projects that
+    fit (a last resort when the rounds run out: never an assignment over a PM's hours)."""
+    pm_of = pm_of.copy()
+    for i in np.unique(pm_of[pm_of >= 0]):
+        mine = np.flatnonzero(pm_of == i)
+        if loads[mine].sum() <= free[i] + EPS:
+            continue
+        left = float(free[i])
+        for j in mine[np.argsort(-score[i, mine], kind="stable")]:
+            if loads[j] <= left + EPS:
+                left -= float(loads[j])
+            else:
+                pm_of[j] = -1
+    return pm_of
 
 
 def _total(score: Array, pm_of: Ints) -> float:
@@ -90,7 +115,7 @@ def solve_optimal(
 ) -> Solution:
     """The assignment of greatest total fit: PMs × projects `score`, `feasible` pairs (the hard
     constraints, including the project's load within the PM's free hours), each PM's `free`
-    hours and each project's load. Exact for the slots it ends with."""
+    hours and each project's load. Exact for the slots it ends with; never over a PM's hours."""
     started = time.perf_counter()
     n_pm, n_proj = score.shape
     hours = slot_hours if slot_hours is not None else slot_hours_of(loads)
@@ -115,6 +140,9 @@ def solve_optimal(
         if not over.any():
             break
         slots[over] = counts[over] - 1
+    else:
+        # The rounds ran out with a PM still over their hours: they keep what fits.
+        pm_of = _within_hours(score, free, loads, pm_of)
     return Solution(
         pm_of, _total(score, pm_of), slots, hours, rounds, time.perf_counter() - started
     )
@@ -390,10 +418,13 @@ def rank_candidates(
     explain: int = 5,
     excluded_limit: int = 50,
     several: bool = False,
+    viewer: User | None = None,
 ) -> Ranking:
     """The feasible PMs for `project`, best fit first (the first `explain` with their score in
     words), and the excluded ones with the reasons. Queries do not grow with the number of PMs:
-    the breakdowns cost a fixed number each."""
+    the breakdowns cost a fixed number each. A breakdown names the PM's own traits only if
+    `viewer` may see that PM's profile (matching.privacy); otherwise, and without a `viewer`,
+    they are folded into one "personality" part."""
     need = open_needs().filter(project=project).first()
     hours = load_of(project, need)
     pms = list(pm_pool().order_by("pk"))
@@ -433,12 +464,15 @@ def rank_candidates(
         notes.append(f"The fit is the mean over {names}, weighted by power.")
     main = max(targets, key=lambda t: t.weight).contact if targets else None
     if main is not None:
-        for entry in candidates[:explain]:
+        explained = candidates[:explain]
+        seen = profiles_seen_by(viewer, [c.pm.pk for c in explained]) if viewer else set()
+        for entry in explained:
             # The project is left out of the PM's load and experience, then its hours are
             # added: the current manager is judged as everyone else.
-            entry.fit = explain_pair(
+            breakdown = explain_pair(
                 entry.pm, main, policy, hours=hours, exclude_project=project.pk
             )
+            entry.fit = breakdown if entry.pm.pk in seen else fold(breakdown)
     return Ranking(
         project=project,
         need=need,

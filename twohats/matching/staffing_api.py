@@ -3,8 +3,10 @@ contact, the optimiser's plan of the open needs, and assigning a PM to a need.
 
 Access is the staffing pages': a project or contact the user may not see answers 404; rankings
 and plans are for directors, admins and executives (read-only), so PMs get 403 (they may ask
-for their own fit with a contact they see); assigning is for the director of the need's
-practice or an admin.
+for their own fit with a contact they see, and a director only about the PMs they may see);
+assigning is for the director of the need's practice or an admin. A PM's own traits are named
+only to those who may see the PM's profile (matching.privacy): for others a fit's personal
+parts are one "personality" part.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from ninja import Query, Router, Schema
 
 from twohats.apikit import Id, current_user, resolve
 from twohats.clients.models import Contact
+from twohats.health.selectors import pms_visible_to
 from twohats.matching.fit import Fit
 from twohats.matching.models import StaffingNeed
+from twohats.matching.privacy import fold_unless_seen
 from twohats.matching.selectors import explain_pair
 from twohats.matching.staffing import (
     Candidate,
@@ -126,7 +130,9 @@ def project_candidates(
     )
     _require_reader(user)
     limit = max(1, min(query.limit, 100))
-    ranking = rank_candidates(project, active_policy(), limit=limit, several=query.several)
+    ranking = rank_candidates(
+        project, active_policy(), limit=limit, several=query.several, viewer=user
+    )
     return CandidatesOut(
         project=project.pk,
         need=ranking.need.pk if ranking.need else None,
@@ -156,16 +162,21 @@ class PairFitOut(FitOut):
 @router.get("/fit", response=PairFitOut)
 def pair_fit(request: HttpRequest, query: Query[PairQuery]) -> PairFitOut:
     """The fit of one PM with one contact, each part in words. A PM may ask about themself;
-    directors, admins and executives about any PM."""
+    directors about the PMs of the practices they lead; admins and executives about any PM
+    (another PM answers 404). The parts that read the PM's own traits are shown one by one only
+    to those who may see the PM's profile (the PM, their director, admins): for everyone else
+    they are one "personality" part."""
     user = current_user(request)
     contact = get_object_or_404(
         Contact.objects.visible_to(user).select_related("client"), pk=query.contact
     )
     if query.pm != user.pk:
         _require_reader(user)
-    pm = get_object_or_404(User.objects.filter(is_active=True), pk=query.pm)
+    pms = User.objects.filter(pk=user.pk) | pms_visible_to(user)
+    pm = get_object_or_404(pms.filter(is_active=True), pk=query.pm)
     hours = max(0.0, min(query.hours, 80.0))
-    fit = fit_out(explain_pair(pm, contact, active_policy(), hours=hours))
+    explained = explain_pair(pm, contact, active_policy(), hours=hours)
+    fit = fit_out(fold_unless_seen(explained, user, pm))
     return PairFitOut(pm=pm.pk, contact=contact.pk, **fit.model_dump())
 
 

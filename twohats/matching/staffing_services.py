@@ -51,7 +51,9 @@ def staffing_need_open(
 def staffing_assign(*, need: StaffingNeed, pm: User, by: User) -> StaffingNeed:
     """Put `pm` on the need's project: the project's manager (and its PM load) change through
     the audited write, and the need is marked filled. Refuses a PM who breaks a hard
-    constraint, saying which."""
+    constraint, saying which. The need's row, then the PM's user row, are locked first, so
+    concurrent assignments of one need or of one PM take turns and each sees the other's
+    load."""
     if not can_staff(by, need):
         raise PermissionDenied(
             "Only the director of the need's practice or an administrator assigns a PM."
@@ -64,6 +66,9 @@ def staffing_assign(*, need: StaffingNeed, pm: User, by: User) -> StaffingNeed:
         )
         if need.filled_at is not None:
             raise ValidationError("This staffing need is already filled.")
+        # Lock the PM before reading their load: two needs assigned to the same PM at once
+        # would otherwise both see the hours free and together exceed them.
+        pm = User.objects.select_for_update().get(pk=pm.pk)
         hours = float(need.hours_per_week)
         reasons = feasibility(pm, need.project, hours=hours, practice=need.practice)
         if reasons:

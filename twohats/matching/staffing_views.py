@@ -102,7 +102,7 @@ def _staffing_page(
     status: int = 200,
 ) -> HttpResponse:
     user = user_of(request)
-    ranking = rank_candidates(project, active_policy())
+    ranking = rank_candidates(project, active_policy(), viewer=user)
     need = ranking.need
     may_open = (
         need is None

@@ -98,7 +98,9 @@ def test_it_alerts_the_lead_when_the_new_representative_fits_poorly(
         f"Aerolux: new representative Pierre Far fits {cast.owner.first_name} "
         f"{cast.owner.last_name} at {score:.0f} (policy {threshold:.0f})"
     )
-    assert "far apart in personality" in " ".join(alert.evidence["fit_parts"])
+    parts = " ".join(alert.evidence["fit_parts"])
+    # The lead's own traits are folded into one part: teammates see the alert.
+    assert "personality against them" in parts and "far apart in personality" not in parts
     assert alert.evidence["previous_contact_id"] == cast.contact.pk
     assert alert.evidence["contact_id"] == pierre.pk
     # The best alternatives: feasible, no conflict, better than the lead; at most three.

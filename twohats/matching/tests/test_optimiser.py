@@ -123,8 +123,36 @@ def test_greedy_never_beats_the_optimiser_and_keeps_the_constraints(seed: int) -
 
 def test_slots_are_free_hours_over_the_median_load() -> None:
     free = np.array([0.0, 9.9, 10.0, 25.0, 100.0])
-    feasible = np.ones((5, 3), dtype=bool)
-    assert list(slots_of(free, 10.0, feasible)) == [0, 0, 1, 2, 3]  # never above the projects
+    loads = np.array([5.0, 10.0, 20.0])
+    feasible = loads[None, :] <= free[:, None]  # as the optimiser passes it: loads within hours
+    # 9.9 h is under a slot, but the 5 h project fits: one slot. Never above the projects.
+    assert list(slots_of(free, 10.0, feasible)) == [0, 1, 1, 2, 3]
+    assert list(slots_of(free, 10.0, np.zeros((5, 3), dtype=bool))) == [0, 0, 0, 0, 0]
+
+
+def test_a_pm_with_fewer_free_hours_than_a_slot_takes_a_small_project() -> None:
+    # Slot 20 h (the median), 10 h free: the 5 h project is theirs, not left open.
+    score = np.array([[80.0, 80.0, 80.0]])
+    solution = solve_optimal(
+        score, np.ones((1, 3), dtype=bool), np.array([10.0]), np.array([5.0, 20.0, 20.0])
+    )
+    assert list(solution.pm_of) == [0, -1, -1]
+    assert list(solution.slots) == [1]
+
+
+def test_when_the_rounds_run_out_no_pm_is_over_their_hours(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from twohats.matching import staffing
+
+    monkeypatch.setattr(staffing, "MAX_ROUNDS", 1)
+    score = np.array([[90.0, 80.0, 10.0, 5.0, 5.0]])
+    loads = np.array([15.0, 15.0, 5.0, 5.0, 10.0])
+    solution = solve_optimal(score, np.ones((1, 5), dtype=bool), np.array([20.0]), loads)
+    assert solution.rounds == 1
+    assert loads[solution.pm_of >= 0].sum() <= 20.0
+    assert solution.pm_of[0] == 0  # the best-fitting project that fits is kept
+    assert solution.total == pytest.approx(float(score[0, solution.pm_of >= 0].sum()))
 
 
 def test_a_project_nobody_may_take_stays_unassigned() -> None:
