@@ -264,7 +264,21 @@ def need_assign(request: HttpRequest, pk: int) -> HttpResponse:
 def staffing_plan(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     _require_staffing_reader(user)
-    needs = list(needs_for(user).select_related("project__manager__practice"))
+    mine = needs_for(user)
+    # A plan per practice: the practices of the user's needs, and "none" for needs naming none.
+    practices = list(Practice.objects.filter(pk__in=mine.values("practice_id")).order_by("name"))
+    choice = request.GET.get("practice", "")
+    status = 200
+    if choice == "none":
+        mine = mine.filter(practice__isnull=True)
+    elif choice:
+        chosen = next((p for p in practices if str(p.pk) == choice), None)
+        if chosen is None:
+            messages.error(request, "No open need of yours names that practice: all are shown.")
+            choice, status = "", 400
+        else:
+            mine = mine.filter(practice=chosen)
+    needs = list(mine.select_related("project__manager__practice"))
     result = plan(needs, active_policy()) if needs else None
     may_assign = user.is_admin or user.is_director
     # Needs without a practice are the director's where they may edit the project: one query.
@@ -283,5 +297,11 @@ def staffing_plan(request: HttpRequest) -> HttpResponse:
             or (n.practice_id is None and n.project_id in editable)
         )
     }
-    context = {"plan": result, "acceptable": acceptable, "open_count": open_needs().count()}
-    return render(request, "matching/staffing_plan.html", context)
+    context = {
+        "plan": result,
+        "acceptable": acceptable,
+        "open_count": open_needs().count(),
+        "practices": practices,
+        "choice": choice,
+    }
+    return render(request, "matching/staffing_plan.html", context, status=status)

@@ -169,8 +169,9 @@ def test_plan_page_queries_do_not_grow(
 ) -> None:
     _grow(cast, *size)
     client.force_login(cast.director)
-    # 21 on SQLite with the session's first request; the plan itself is ~12.
-    with django_assert_max_num_queries(21):
+    # 22 on SQLite with the session's first request (one for the practice filter's choices);
+    # the plan itself is ~12.
+    with django_assert_max_num_queries(22):
         assert client.get(reverse("matching_staffing:plan")).status_code == 200
 
 
@@ -228,3 +229,25 @@ def test_api_plan_and_assign(client: Browser, cast: Cast) -> None:
         ).status_code
         == 404
     )
+
+
+def test_the_plan_narrows_to_one_practice(client: Browser, cast: Cast) -> None:
+    """An admin plans one practice at a time if they like; a practice they have no need in is
+    refused with a message, and every need is shown instead."""
+    add_pms(cast, 2)
+    need(cast)
+    elsewhere = ProjectFactory.create(client=cast.client, manager=cast.owner, name="Ground rig")
+    staffing_need_open(project=elsewhere, by=cast.admin, hours=10, practice=None)
+    client.force_login(cast.admin)
+    url = reverse("matching_staffing:plan")
+    both = client.get(url).content.decode()
+    assert "Cabin software" in both and "Ground rig" in both
+    one = client.get(url, {"practice": cast.practice.pk}).content.decode()
+    assert "Cabin software" in one and "Ground rig" not in one
+    none = client.get(url, {"practice": "none"}).content.decode()
+    assert "Cabin software" not in none and "Ground rig" in none
+    wrong = client.get(url, {"practice": "999999"})
+    assert wrong.status_code == 400
+    text = wrong.content.decode()
+    assert "No open need of yours names that practice" in text
+    assert "Cabin software" in text and "Ground rig" in text
