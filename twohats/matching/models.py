@@ -26,17 +26,24 @@ class Source(models.TextChoices):
     OBSERVER = "observer", "Observer rating"
 
 
+def staff_profiles_seen_by(user: User, prefix: str = "") -> Q:
+    """The one rule for staff profiles, over users (or, with `prefix` "user__", over profiles):
+    the person, their practice's director and admins; never executives as such."""
+    if user.is_admin:
+        return Q(**{f"{prefix}pk__isnull": False})
+    seen = Q(**{f"{prefix}pk": user.pk})
+    if user.is_director:
+        seen |= Q(**{f"{prefix}practice__lead": user})
+    return seen
+
+
 class PersonalityProfileQuerySet(models.QuerySet["PersonalityProfile"]):
     def visible_to(self, user: User) -> PersonalityProfileQuerySet:
-        """A staff profile: the person, their practice's director and admins (never
-        executives as such). A contact's profile: staff who may see the client."""
+        """A staff profile by `staff_profiles_seen_by`; a contact's profile: staff who may see
+        the client."""
         from twohats.clients.models import Client
 
-        staff = Q(user=user)
-        if user.is_admin:
-            staff = Q(user__isnull=False)
-        elif user.is_director:
-            staff |= Q(user__practice__lead=user)
+        staff = Q(user__isnull=False) & staff_profiles_seen_by(user, "user__")
         contacts = Q(contact__client__in=Client.objects.visible_to(user).values("pk"))
         return self.filter(staff | contacts)
 

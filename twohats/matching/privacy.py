@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from twohats.matching.fit import Fit, Part
+from twohats.matching.models import staff_profiles_seen_by
 from twohats.people.models import User
 
 # Parts of the fit that read the PM's own traits ("trait_similarity.<trait>" included).
@@ -51,16 +52,14 @@ def fold_points(points: Mapping[str, float]) -> dict[str, float]:
 def profiles_seen_by(viewer: User, user_ids: Iterable[int]) -> set[int]:
     """Those of `user_ids` whose personality profile `viewer` may see (at most one query)."""
     ids = set(user_ids)
+    # Without a query where the rule's answer is plain: everyone for an admin; only themself
+    # for anyone who leads no practice.
     if viewer.is_admin:
         return ids
-    seen = {viewer.pk} & ids
-    if viewer.is_director and ids - seen:
-        seen |= set(
-            User.objects.filter(pk__in=ids - seen, practice__lead=viewer).values_list(
-                "pk", flat=True
-            )
-        )
-    return seen
+    if not viewer.is_director or ids <= {viewer.pk}:
+        return ids & {viewer.pk}
+    seen_by = staff_profiles_seen_by(viewer)
+    return set(User.objects.filter(seen_by, pk__in=ids).values_list("pk", flat=True))
 
 
 def sees_profile_of(viewer: User, user: User) -> bool:
